@@ -1,0 +1,79 @@
+// cohostd: the cohost server. With no arguments it runs the embedded default: SQLite in ./data,
+// dev login on, loopback only (http://127.0.0.1:7880).
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "cohost/core/log.hpp"
+#include "cohost/server/app/server.hpp"
+#include "cohost/server/config.hpp"
+
+namespace {
+cohost::server::app::Server* g_server = nullptr;
+
+void on_signal(int) {
+    // Only posting happens here; Server::stop is safe from any thread.
+    if (g_server) g_server->stop();
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"cohostd: self-hostable livestream co-hosting server"};
+    cohost::server::CliOverrides o;
+    std::string config_path, http_addr, data_dir, api_key, api_secret;
+    int udp_port = 0;
+    bool dev_login = false;
+    auto* c = cli.add_option("--config", config_path, "YAML config file");
+    auto* h = cli.add_option("--http-addr", http_addr, "HTTP listen address HOST:PORT (127.0.0.1:7880)");
+    auto* u = cli.add_option("--udp-port", udp_port, "media UDP port (7882)")->check(CLI::Range(1, 65535));
+    auto* d = cli.add_option("--data-dir", data_dir, "data directory (./data)");
+    auto* k = cli.add_option("--api-key", api_key, "API key (token issuer)");
+    auto* s = cli.add_option("--api-secret", api_secret, "API secret (>= 32 bytes; generated if absent)");
+    auto* dl = cli.add_flag("--dev-login{true},--no-dev-login{false}", dev_login,
+                            "enable/disable POST /v1/auth/dev-login");
+    CLI11_PARSE(cli, argc, argv);
+    if (*c) o.config_path = config_path;
+    if (*h) o.http_addr = http_addr;
+    if (*u) o.udp_port = static_cast<std::uint16_t>(udp_port);
+    if (*d) o.data_dir = data_dir;
+    if (*k) o.api_key = api_key;
+    if (*s) o.api_secret = api_secret;
+    if (*dl) o.dev_login = dev_login;
+
+    cohost::server::Config cfg;
+    try {
+        cfg = cohost::server::load_config(o, cohost::server::cohost_environment());
+    } catch (const std::exception& e) {
+        std::cerr << "cohostd: configuration error: " << e.what() << '\n';
+        return 2;
+    }
+    cohost::core::set_log_level(cfg.log_level);
+    auto log = cohost::core::logger("app");
+    log->info("effective config:\n{}", cfg.dump_redacted());
+
+    try {
+        cohost::server::app::Server server(cfg);
+        server.start();
+        g_server = &server;
+        std::signal(SIGTERM, on_signal);
+        std::signal(SIGINT, on_signal);
+        std::signal(SIGPIPE, SIG_IGN);
+        if (server.secret_generated()) {
+            std::cout << "cohostd: generated a new API secret (stored in " << cfg.data_dir
+                      << "/api_secret, shown only this once): " << server.api_secret() << '\n';
+        }
+        const auto ep = server.local_endpoint();
+        std::cout << "cohostd ready http://" << ep.address().to_string() << ':' << ep.port()
+                  << " (api key " << cfg.api_key << ")" << std::endl;
+        server.run();
+        g_server = nullptr;
+        log->info("stopped");
+        std::cout << "cohostd stopped" << std::endl;
+    } catch (const std::exception& e) {
+        std::cerr << "cohostd: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}

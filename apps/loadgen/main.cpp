@@ -1,0 +1,126 @@
+// loadgen — load generator for cohostd (loopback only). Subcommands:
+//   loadgen lifecycles --url http://127.0.0.1:PORT --connections 64 --duration 20s [--mix both]
+//   loadgen fanout --url ... --subscribers 10000 --rate 10 --duration 30s [--server-pid PID]
+//                  [--ramp --ramp-step 10000 --ramp-max 100000 --step-duration 15s]
+// Each prints a human summary and then one JSON line (the last line of stdout).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cohost/core/time.hpp"
+#include "fanout.hpp"
+#include "lifecycles.hpp"
+#include "target.hpp"
+
+namespace {
+
+using cohost::loadgen::Target;
+
+/// A CLI11 validator for `20s`, `500ms`, `2m`.
+struct DurationValidator : CLI::Validator {
+    DurationValidator() {
+        name_ = "DURATION";
+        func_ = [](const std::string& s) -> std::string {
+            return cohost::core::parse_duration(s) ? "" : "expected a duration like 20s or 500ms";
+        };
+    }
+};
+
+std::chrono::milliseconds duration_of(const std::string& s) {
+    return *cohost::core::parse_duration(s);
+}
+
+bool resolve(const std::string& url, Target& out) {
+    auto t = cohost::loadgen::parse_target(url);
+    if (!t) {
+        std::cerr << "loadgen: --url must be http://127.x.y.z:PORT (loopback only): " << url
+                  << "\n";
+        return false;
+    }
+    out = *t;
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"cohost load generator (loopback only)"};
+    app.require_subcommand(1);
+    const DurationValidator duration_check;
+
+    std::string url;
+    std::string lc_duration = "20s";
+    std::string lc_warmup = "2s";
+    std::string mix = "accept";
+    cohost::loadgen::LifecycleOptions lc;
+    auto* lifecycles = app.add_subcommand("lifecycles", "invitation lifecycles over keep-alive HTTP");
+    lifecycles->add_option("--url", url, "server base URL")->required();
+    lifecycles->add_option("--connections", lc.connections, "HTTP connections (= rooms)")
+        ->check(CLI::Range(1, 10000));
+    lifecycles->add_option("--duration", lc_duration, "measured window")->check(duration_check);
+    lifecycles->add_option("--warmup", lc_warmup, "unmeasured run before the window")
+        ->check(duration_check);
+    lifecycles->add_option("--mix", mix, "accept | reject | both")
+        ->check(CLI::IsMember({"accept", "reject", "both"}));
+    lifecycles->add_option("--threads", lc.threads, "io_context threads")->check(CLI::Range(1, 8));
+
+    cohost::loadgen::FanoutOptions fo;
+    std::string fo_duration = "30s";
+    std::string step_duration = "15s";
+    std::string drain = "5s";
+    auto* fanout = app.add_subcommand("fanout", "realtime fan-out to many WebSocket subscribers");
+    fanout->add_option("--url", url, "server base URL")->required();
+    fanout->add_option("--subscribers", fo.subscribers)->check(CLI::Range(1, 1'000'000));
+    fanout->add_option("--rate", fo.rate, "events per second")->check(CLI::Range(0.1, 10000.0));
+    fanout->add_option("--duration", fo_duration, "publishing window")->check(duration_check);
+    fanout->add_option("--connections-per-second", fo.connections_per_second)
+        ->check(CLI::Range(1, 1'000'000));
+    fanout->add_option("--max-inflight", fo.max_inflight, "connects awaiting `subscribed`")
+        ->check(CLI::Range(1, 100'000));
+    fanout->add_option("--threads", fo.threads, "io_context threads")->check(CLI::Range(1, 16));
+    fanout->add_option("--source-addrs", fo.source_addrs, "bind to 127.0.0.1..127.0.0.N")
+        ->check(CLI::Range(1, 250));
+    fanout->add_option("--server-pid", fo.server_pid, "cohostd PID for CPU/RSS");
+    fanout->add_option("--rooms", fo.rooms, "room topics")->check(CLI::Range(1, 10000));
+    fanout->add_option("--users", fo.users, "distinct subscriber users")
+        ->check(CLI::Range(1, 100000));
+    fanout->add_option("--drain", drain, "max wait for late events")->check(duration_check);
+    fanout->add_flag("--ramp", fo.ramp, "grow subscribers step by step until p99 > limit");
+    fanout->add_option("--ramp-step", fo.ramp_step)->check(CLI::Range(1, 1'000'000));
+    fanout->add_option("--ramp-max", fo.ramp_max)->check(CLI::Range(1, 1'000'000));
+    fanout->add_option("--step-duration", step_duration)->check(duration_check);
+    fanout->add_option("--p99-limit-ms", fo.p99_limit_ms)->check(CLI::PositiveNumber);
+
+    CLI11_PARSE(app, argc, argv);
+
+    const std::uint64_t nofile = cohost::loadgen::raise_nofile_limit();
+    if (lifecycles->parsed()) {
+        if (!resolve(url, lc.target)) {
+            return 2;
+        }
+        lc.duration = duration_of(lc_duration);
+        lc.warmup = duration_of(lc_warmup);
+        lc.mix = mix == "reject" ? cohost::loadgen::Mix::Reject
+                 : mix == "both" ? cohost::loadgen::Mix::Both
+                                 : cohost::loadgen::Mix::Accept;
+        return cohost::loadgen::run_lifecycles(lc);
+    }
+    if (!resolve(url, fo.target)) {
+        return 2;
+    }
+    fo.duration = duration_of(fo_duration);
+    fo.step_duration = duration_of(step_duration);
+    fo.drain = duration_of(drain);
+    const auto most = static_cast<std::uint64_t>(fo.ramp ? fo.ramp_max : fo.subscribers);
+    if (most + 64 > nofile) {
+        std::cerr << "loadgen: warning: RLIMIT_NOFILE is " << nofile << " (hard limit), fewer than "
+                  << most << " subscribers + 64; connections beyond it will fail\n";
+    }
+    // ~28k ephemeral ports per source address (ip_local_port_range); spread beyond that.
+    const int needed = static_cast<int>(most / 25'000) + 1;
+    if (fo.source_addrs < needed) {
+        std::cerr << "loadgen: using --source-addrs " << needed << " for " << most
+                  << " subscribers\n";
+        fo.source_addrs = needed;
+    }
+    return cohost::loadgen::run_fanout(fo);
+}

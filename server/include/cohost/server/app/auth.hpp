@@ -1,0 +1,67 @@
+#pragma once
+/// \file Authentication of API callers and minting of tokens (product.md §6, §8, §10).
+///
+/// User tokens are HS256 JWTs signed with the API secret in the exact format of
+/// livekit-server-sdk's `AccessToken` (`iss` = API key, `sub` = userId, `name`, `nbf`, `exp`).
+/// A token with no `sub` and `video.roomAdmin: true` and no `video.room` is the app backend.
+/// Pure and thread-safe apart from the clock it reads.
+#include <optional>
+#include <string>
+
+#include "cohost/core/clock.hpp"
+#include "cohost/server/rooms/domain.hpp"
+
+namespace cohost::server::app {
+
+/// Who a verified token says the caller is.
+struct Principal {
+    rooms::Actor actor;
+    std::string display_name;  ///< the `name` claim (may be empty)
+};
+
+/// A LiveKit access token ready to hand to a client.
+struct MediaCredentials {
+    std::string url;
+    std::string token;
+    std::string identity;
+    core::TimePoint expires_at{};
+};
+
+/// `true` when `id` is a valid user id: 1–128 chars of [A-Za-z0-9_.@-], not starting with the
+/// reserved viewer prefix `viewer-`.
+[[nodiscard]] bool valid_user_id(std::string_view id) noexcept;
+
+class Authenticator {
+public:
+    Authenticator(std::string api_key, std::string api_secret, const core::Clock& clock)
+        : key_(std::move(api_key)), secret_(std::move(api_secret)), clock_(clock) {}
+
+    /// Verifies a bearer token (10 s leeway, `exp` required). Refusals are `unauthenticated`
+    /// with a message that never contains the token.
+    [[nodiscard]] rooms::Outcome<Principal> verify(std::string_view token) const;
+
+    /// A user token for dev login: `{name, iss, sub, nbf, exp}` valid for `ttl`.
+    [[nodiscard]] std::string mint_user_token(const std::string& user_id,
+                                              const std::string& display_name,
+                                              std::chrono::seconds ttl) const;
+
+    /// Broadcast credentials for a stage member (grants of product.md §10).
+    [[nodiscard]] MediaCredentials mint_broadcast(const std::string& url, const std::string& room,
+                                                  const std::string& user_id,
+                                                  const std::string& display_name,
+                                                  std::chrono::seconds ttl) const;
+    /// Subscribe-only, hidden credentials with identity `viewer-<userId>-<random>`.
+    [[nodiscard]] MediaCredentials mint_viewer(const std::string& url, const std::string& room,
+                                               const std::string& user_id,
+                                               const std::string& display_name,
+                                               std::chrono::seconds ttl) const;
+
+    [[nodiscard]] const std::string& api_key() const noexcept { return key_; }
+
+private:
+    std::string key_;
+    std::string secret_;
+    const core::Clock& clock_;
+};
+
+}  // namespace cohost::server::app

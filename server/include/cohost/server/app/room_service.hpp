@@ -1,0 +1,116 @@
+#pragma once
+/// \file RoomService: the control plane's command pipeline. For each command it loads the room's
+/// state from the store, asks the pure domain (`rooms/domain.hpp`) for a decision, commits the
+/// decision and its rendered events in one transaction (outbox), publishes the committed events
+/// to the realtime hub, and re-arms the room's timer from the new state.
+///
+/// Threading: the control thread only. Commands run one after another, so within one process the
+/// domain sees a consistent state; the store's compare-and-set still guards every write (and a
+/// conflicting commit is retried from a fresh load) so several nodes can share a store later.
+/// Refusals are thrown as `rooms::ErrorException` and mapped once at the HTTP edge.
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cohost/core/clock.hpp"
+#include "cohost/server/app/json_codec.hpp"
+#include "cohost/server/rooms/domain.hpp"
+#include "cohost/server/store/store.hpp"
+
+namespace cohost::server::app {
+
+/// Receives committed events, in commit order (the realtime hub).
+using EventPublisher = std::function<void(const std::vector<store::StoredEvent>&)>;
+
+/// A reply that may come from the idempotency store: the exact status and body.
+struct StoredReply {
+    int status = 200;
+    std::string body;
+};
+
+/// Identifies an `Idempotency-Key` request (product.md §10).
+struct IdempotencyKey {
+    std::string user_id;
+    std::string route;
+    std::string key;
+};
+
+struct ServiceOptions {
+    rooms::Policy policy;
+    int retention_events = 1000;
+    std::chrono::seconds retention_age{600};
+    std::chrono::hours idempotency_ttl{24};
+    std::chrono::seconds maintenance_interval{30};
+};
+
+class RoomService {
+public:
+    /// `store` and `clock` must outlive the service.
+    RoomService(boost::asio::io_context& ioc, store::Store& store, const core::Clock& clock,
+                ServiceOptions opts, EventPublisher publish);
+    ~RoomService();
+    RoomService(const RoomService&) = delete;
+    RoomService& operator=(const RoomService&) = delete;
+
+    /// Re-arms the timers of every active room from the store (deadlines already past fire at
+    /// once) and starts periodic pruning of old events and idempotency records.
+    void start();
+    /// Cancels every timer; call before the io_context stops.
+    void stop();
+
+    // ---- users ------------------------------------------------------------------------------
+    /// Creates the user on first sight, or updates its display name when the token's differs.
+    rooms::User ensure_user(const std::string& user_id, const std::string& display_name);
+    /// App-backend upsert (`PUT /v1/users/{id}`).
+    rooms::User put_user(const std::string& user_id, const std::string& display_name,
+                         const std::string& avatar_url);
+    [[nodiscard]] std::optional<rooms::User> find_user(const std::string& user_id);
+    [[nodiscard]] UserLookup user_lookup();
+
+    // ---- rooms --------------------------------------------------------------------------------
+    rooms::Room create_room(const rooms::CreateRoomParams& p, const std::string& host_user_id);
+    rooms::Room update_room(const rooms::Actor& a, const std::string& room_id,
+                            const rooms::RoomPatch& patch);
+    rooms::Room stop_room(const rooms::Actor& a, const std::string& room_id);
+    /// The room's state; throws not_found for an unknown room.
+    [[nodiscard]] rooms::RoomState load(const std::string& room_id);
+
+    // ---- invitations --------------------------------------------------------------------------
+    /// Invites and answers 201 with the invitation; with `idem` a repeat returns the stored reply.
+    StoredReply invite(const rooms::Actor& a, const std::string& room_id,
+                       const std::string& invitee_id, std::optional<rooms::Duration> expires_in,
+                       const std::optional<IdempotencyKey>& idem);
+    enum class Response : std::uint8_t { Accept, Reject, Cancel };
+    /// Accept / reject / cancel; throws not_found when `a` may not see the invitation.
+    rooms::Invitation respond(const rooms::Actor& a, const std::string& invitation_id,
+                              Response what);
+    /// The invitation if `a` may see it (host of its room, invitee, backend); else not_found.
+    [[nodiscard]] rooms::Invitation get_invitation(const rooms::Actor& a,
+                                                   const std::string& invitation_id);
+
+    // ---- stage ----------------------------------------------------------------------------------
+    void leave_stage(const rooms::Actor& a, const std::string& room_id);
+    rooms::StageMember remove_member(const rooms::Actor& a, const std::string& room_id,
+                                     const std::string& user_id);
+    rooms::StageMember set_permissions(const rooms::Actor& a, const std::string& room_id,
+                                       const std::string& user_id, bool can_manage_products);
+
+    /// Applies the timers of `room_id` that are due now (also used by tests and the timer).
+    void run_timers(const std::string& room_id);
+
+    // ---- stats (for /metrics later) ----------------------------------------------------------
+    [[nodiscard]] std::size_t armed_timers() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Applies a committed decision to `s` the way the store did (versions + 1, pending list
+/// updated, removed members dropped). Used to re-arm timers without re-reading the store.
+void apply_committed(rooms::RoomState& s, const rooms::Decision& d);
+
+}  // namespace cohost::server::app

@@ -1,0 +1,89 @@
+#pragma once
+/// \file The control plane's typed configuration tree and its loader.
+///
+/// Precedence (style.md "Config"): defaults in code < YAML file (`--config`) < environment
+/// (`COHOST_<SECTION>_<KEY>`, e.g. `COHOST_HTTP_ADDR`, `COHOST_ROOMS_COHOST_GRACE`) < CLI flags.
+/// Every key is listed, with a comment, in `config/cohost.sample.yaml`; a test loads that file.
+/// Unknown keys and invalid values are refused with a message naming the key.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cohost/server/rooms/domain.hpp"
+
+namespace cohost::server {
+
+/// A configuration error; the message names the offending key (`rooms.cohost_grace: ...`).
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+struct Config {
+    // ---- top level ------------------------------------------------------------------------
+    std::string http_addr = "127.0.0.1:7880";  ///< `http.addr`, flag --http-addr
+    std::uint16_t udp_port = 7882;             ///< `media.udp_port`, flag --udp-port
+    std::string data_dir = "./data";           ///< `data_dir`, flag --data-dir
+    std::string log_level = "info";            ///< `log.level`
+
+    // ---- auth -----------------------------------------------------------------------------
+    std::string api_key = "devkey";  ///< `auth.api_key`, flag --api-key
+    /// `auth.api_secret`, flag --api-secret. Empty = generate ≥ 32 random bytes once and keep
+    /// them in `<data_dir>/api_secret` (mode 0600).
+    std::string api_secret;
+    /// `auth.dev_login`, flag --dev-login. nullopt = on only when http_addr is loopback.
+    std::optional<bool> dev_login;
+    std::chrono::seconds user_token_ttl{24 * 3600};  ///< `auth.user_token_ttl` (dev login)
+
+    // ---- media credentials ------------------------------------------------------------------
+    std::string media_public_url = "ws://127.0.0.1:7880";  ///< `media.public_url`
+    std::chrono::seconds media_token_ttl{600};             ///< `media.token_ttl`
+
+    // ---- store ------------------------------------------------------------------------------
+    /// `store.url`: `sqlite://<path>`; empty = `sqlite://<data_dir>/cohost.db`.
+    std::string store_url;
+    bool sqlite_synchronous_full = false;  ///< `store.sqlite_synchronous: full|normal`
+
+    // ---- rooms (domain policy) ----------------------------------------------------------
+    rooms::Policy policy;  ///< `rooms.invitation_ttl`, `rooms.backstage_timeout`, ...
+
+    // ---- realtime --------------------------------------------------------------------------
+    int realtime_retention_events = 1000;                   ///< `realtime.retention_events`
+    std::chrono::seconds realtime_retention_age{600};       ///< `realtime.retention_age`
+    std::size_t realtime_queue_limit = 1024;                ///< `realtime.queue_limit` (frames)
+    std::chrono::seconds realtime_ping_interval{20};        ///< `realtime.ping_interval`
+    std::chrono::seconds realtime_idle_timeout{60};         ///< `realtime.idle_timeout`
+    int realtime_max_connections = 100000;                  ///< `realtime.max_connections`
+
+    // ---- http limits -------------------------------------------------------------------------
+    std::size_t http_max_body = 64 * 1024;  ///< `http.max_body_bytes`
+    int http_max_json_depth = 32;           ///< `http.max_json_depth`
+
+    /// The effective config as YAML with secrets redacted, for the start-up log.
+    [[nodiscard]] std::string dump_redacted() const;
+    /// true when `http_addr`'s host is a loopback address (127.0.0.0/8, ::1, localhost).
+    [[nodiscard]] bool listens_on_loopback() const;
+    [[nodiscard]] bool dev_login_enabled() const { return dev_login.value_or(listens_on_loopback()); }
+};
+
+/// Command-line overrides; only the flags given are set.
+struct CliOverrides {
+    std::optional<std::string> config_path, http_addr, data_dir, api_key, api_secret;
+    std::optional<std::uint16_t> udp_port;
+    std::optional<bool> dev_login;
+};
+
+/// Builds the config: defaults, then the YAML file (if any), then `env` (`COHOST_*` entries),
+/// then `cli`. Throws ConfigError naming the key on unknown keys or invalid values.
+[[nodiscard]] Config load_config(const CliOverrides& cli,
+                                 const std::map<std::string, std::string>& env);
+
+/// Applies one YAML document (already read) over `cfg`; exposed for tests.
+void apply_yaml(Config& cfg, const std::string& yaml_text);
+
+/// The `COHOST_*` entries of the process environment.
+[[nodiscard]] std::map<std::string, std::string> cohost_environment();
+
+}  // namespace cohost::server

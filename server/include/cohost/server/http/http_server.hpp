@@ -1,0 +1,48 @@
+#pragma once
+/// \file The HTTP/1.1 listener (Boost.Beast): keep-alive sessions, request size limits, the
+/// WebSocket upgrade hand-off to the realtime hub. Runs on the control io_context.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "cohost/server/http/router.hpp"
+#include "cohost/server/rooms/domain.hpp"
+
+namespace cohost::server::realtime {
+class Hub;
+}
+
+namespace cohost::server::http {
+
+struct HttpServerOptions {
+    std::size_t max_body_bytes = 64 * 1024;  ///< larger bodies get 413 payload_too_large
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::seconds read_timeout{30};   ///< idle keep-alive connections are closed after this
+};
+
+/// Authenticates a realtime upgrade request (token in `?token=` or `Authorization: Bearer`).
+using UpgradeAuthenticator = std::function<rooms::Outcome<rooms::Actor>(Request&)>;
+
+class HttpServer {
+public:
+    /// `router`, `hub` and `auth` must outlive the server.
+    HttpServer(boost::asio::io_context& ioc, const Router& router, realtime::Hub& hub,
+               UpgradeAuthenticator auth, HttpServerOptions opts);
+    ~HttpServer();
+
+    /// Binds and starts accepting. Throws boost::system::system_error when the bind fails.
+    void listen(const boost::asio::ip::tcp::endpoint& ep);
+    /// The bound endpoint (the real port when listening on port 0).
+    [[nodiscard]] boost::asio::ip::tcp::endpoint local_endpoint() const;
+    /// Stops accepting; open sessions finish their current request and close.
+    void stop();
+
+    struct Impl;  ///< private; public only so the session coroutines can name it
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace cohost::server::http

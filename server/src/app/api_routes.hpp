@@ -1,0 +1,18 @@
+#pragma once
+// Shared pieces of the REST handlers (private to server/src/app).
+#include <boost/json/value.hpp>
+
+#include "cohost/server/app/api.hpp"
+
+namespace cohost::server::app::detail {
+
+/// Authenticates or throws `unauthenticated`.
+Principal require_auth(ApiContext& ctx, http::Request& req);
+[[nodiscard]] http::Response ok_json(const boost::json::value& v, int status = 200);
+[[nodiscard]] boost::json::object user_page(const store::Page<rooms::User>& page);
+
+void register_room_routes(http::Router& r, ApiContext* ctx);
+void register_invitation_routes(http::Router& r, ApiContext* ctx);
+void register_stage_routes(http::Router& r, ApiContext* ctx);
+
+}  // namespace cohost::server::app::detail

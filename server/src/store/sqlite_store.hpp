@@ -1,0 +1,76 @@
+#pragma once
+/// \file The SQLite implementation of `Store` (private; callers use `open_sqlite`).
+///
+/// One connection, used from one thread at a time; every statement is prepared once and reused.
+/// The implementation is split by concern: sqlite_store.cpp (open, reads, lists, settings),
+/// sqlite_commit.cpp (the transactional write path), sqlite_events.cpp (outbox reads, pruning,
+/// idempotency).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cohost/server/store/store.hpp"
+#include "sqlite_db.hpp"
+
+namespace cohost::server::store::detail {
+
+class SqliteStore final : public Store {
+public:
+    /// Opens, configures and migrates. Throws `StoreError`.
+    explicit SqliteStore(const SqliteOptions& opts);
+
+    std::optional<User> get_user(const std::string& user_id) override;
+    Page<User> search_users(const std::string& prefix, int limit,
+                            const std::string& cursor) override;
+
+    std::optional<Room> get_room(const std::string& room_id) override;
+    std::optional<RoomState> load_room_state(const std::string& room_id) override;
+    Page<Room> list_rooms(std::optional<RoomStatus> status, int limit,
+                          const std::string& cursor) override;
+    std::vector<std::string> active_room_ids() override;
+
+    std::optional<Invitation> get_invitation(const std::string& id) override;
+    Page<Invitation> list_room_invitations(const std::string& room_id,
+                                           std::optional<InvitationStatus> status, int limit,
+                                           const std::string& cursor) override;
+    Page<Invitation> list_user_invitations(const std::string& invitee,
+                                           std::optional<InvitationStatus> status, int limit,
+                                           const std::string& cursor) override;
+
+    CommitResult commit(const Changeset& c) override;
+
+    std::int64_t topic_seq(const std::string& topic) override;
+    std::vector<StoredEvent> events_after(const std::string& topic, std::int64_t after,
+                                          int limit) override;
+    std::int64_t oldest_retained_seq(const std::string& topic) override;
+    std::int64_t prune_events(TimePoint older_than, int keep_per_topic) override;
+
+    std::optional<IdempotencyRecord> get_idempotency(const std::string& user_id,
+                                                     const std::string& route,
+                                                     const std::string& key) override;
+    void prune_idempotency(TimePoint older_than) override;
+
+    std::optional<std::string> get_setting(const std::string& key) override;
+    void put_setting(const std::string& key, const std::string& value) override;
+
+private:
+    /// Newest-first invitations where `key_column` (a constant column name) equals `key`.
+    Page<Invitation> list_invitations(const char* key_column, const std::string& key,
+                                      std::optional<InvitationStatus> status, int limit,
+                                      const std::string& cursor);
+
+    // The write path (sqlite_commit.cpp). Each returns false on a CAS miss; a key clash
+    // surfaces as SqliteError::is_key_clash().
+    bool apply(const Changeset& c, std::vector<StoredEvent>& appended);
+    void upsert_user(const User& user);
+    bool write_room(const Room& room);
+    bool write_invitation(const Invitation& inv);
+    bool write_member(const StageMember& member);
+    bool delete_member(const StageMember& member);
+    StoredEvent append_event(const NewEvent& event);
+    void insert_idempotency(const IdempotencyRecord& record);
+
+    Database db_;
+};
+
+}  // namespace cohost::server::store::detail
