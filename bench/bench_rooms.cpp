@@ -51,8 +51,8 @@ void BM_DomainInviteAccept(benchmark::State& state) {
     const rooms::Actor host = rooms::Actor::user("host-1");
     const rooms::Actor guest_actor = rooms::Actor::user("guest-1");
     for (auto _ : state) {
-        auto inv = rooms::invite(s, host, &guest, std::nullopt, "IN_bench0000000001", policy,
-                                 fixed_now());
+        auto inv =
+            rooms::invite(s, host, &guest, std::nullopt, "IN_bench0000000001", policy, fixed_now());
         if (!inv) {
             state.SkipWithError("invite refused");
             break;
@@ -75,8 +75,8 @@ void BM_DomainInviteReject(benchmark::State& state) {
     const rooms::Actor host = rooms::Actor::user("host-1");
     const rooms::Actor guest_actor = rooms::Actor::user("guest-1");
     for (auto _ : state) {
-        auto inv = rooms::invite(s, host, &guest, std::nullopt, "IN_bench0000000001", policy,
-                                 fixed_now());
+        auto inv =
+            rooms::invite(s, host, &guest, std::nullopt, "IN_bench0000000001", policy, fixed_now());
         auto rej = rooms::reject(s, inv->invitation, guest_actor, fixed_now());
         benchmark::DoNotOptimize(rej);
     }
@@ -90,8 +90,8 @@ void BM_DomainStageFullRefusal(benchmark::State& state) {
     const rooms::Policy policy;
     const rooms::Actor host = rooms::Actor::user("host-1");
     for (auto _ : state) {
-        auto inv = rooms::invite(s, host, &guest, std::nullopt, "IN_bench0000000001", policy,
-                                 fixed_now());
+        auto inv =
+            rooms::invite(s, host, &guest, std::nullopt, "IN_bench0000000001", policy, fixed_now());
         benchmark::DoNotOptimize(inv);
     }
     state.SetItemsProcessed(state.iterations());

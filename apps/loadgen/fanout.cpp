@@ -3,6 +3,9 @@
 // the first of them. Work crosses threads only by `post`.
 #include "fanout.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -10,13 +13,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <cmath>
 #include <future>
 #include <iostream>
 #include <memory>
 #include <thread>
-#include <unistd.h>
 
 #include "fanout_report.hpp"
 #include "http_client.hpp"
@@ -117,8 +118,8 @@ private:
         net::io_context ioc;
         setup_.run_id = std::to_string(getpid()) + "x" + std::to_string(now_ns() % 1'000'000);
         setup_.rooms = std::max(1, opts_.rooms);
-        setup_.users = std::max(1, std::min(opts_.users, opts_.ramp ? opts_.ramp_max
-                                                                    : opts_.subscribers));
+        setup_.users =
+            std::max(1, std::min(opts_.users, opts_.ramp ? opts_.ramp_max : opts_.subscribers));
         setup_.user_tokens.resize(static_cast<std::size_t>(setup_.users));
         constexpr int kWorkers = 4;
         std::vector<std::unique_ptr<HttpClient>> clients;
@@ -127,9 +128,10 @@ private:
         }
         net::co_spawn(ioc, setup_host(clients[0].get(), &setup_), net::detached);
         for (int i = 0; i < kWorkers; ++i) {
-            net::co_spawn(ioc, setup_users(clients[static_cast<std::size_t>(i) + 1].get(), &setup_,
-                                           i, kWorkers),
-                          net::detached);
+            net::co_spawn(
+                ioc,
+                setup_users(clients[static_cast<std::size_t>(i) + 1].get(), &setup_, i, kWorkers),
+                net::detached);
         }
         ioc.run();
         return setup_.error.empty() && !setup_.host_token.empty();
@@ -143,7 +145,8 @@ private:
             net::io_context* ioc = &t->ioc;
             t->thread = std::thread([ioc] { ioc->run(); });
         }
-        publisher_ = std::make_unique<Publisher>(io_[0]->ioc.get_executor(), opts_.target);
+        publisher_ =
+            std::make_unique<Publisher>(io_[0]->ioc.get_executor(), opts_.target, opts_.publishers);
         publisher_->token = setup_.host_token;
         publisher_->rooms = setup_.room_ids;
         publisher_->rate = opts_.rate;
@@ -172,12 +175,13 @@ private:
         while (launched_ < target) {
             const double elapsed =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            const auto by_rate = static_cast<int>(elapsed * opts_.connections_per_second) + 1 -
-                                 (launched_ - first);
-            const auto inflight = static_cast<int>(
-                static_cast<std::uint64_t>(launched_) - control_.subscribed.load() -
-                control_.failed.load());
-            const int batch = std::min({target - launched_, by_rate, opts_.max_inflight - inflight});
+            const auto by_rate =
+                static_cast<int>(elapsed * opts_.connections_per_second) + 1 - (launched_ - first);
+            const auto inflight =
+                static_cast<int>(static_cast<std::uint64_t>(launched_) -
+                                 control_.subscribed.load() - control_.failed.load());
+            const int batch =
+                std::min({target - launched_, by_rate, opts_.max_inflight - inflight});
             if (batch > 0) {
                 launch(batch, source_count);
             }
@@ -203,7 +207,8 @@ private:
             spec.target = opts_.target;
             if (source_count > 1) {
                 spec.source = net::ip::address_v4(
-                    0x7F000001u + static_cast<std::uint32_t>(i % static_cast<std::size_t>(source_count)));
+                    0x7F000001u +
+                    static_cast<std::uint32_t>(i % static_cast<std::size_t>(source_count)));
             }
             spec.token = setup_.user_tokens[i % setup_.user_tokens.size()];
             spec.topic = "room:" + setup_.room_ids[i % setup_.room_ids.size()];
@@ -240,9 +245,7 @@ private:
         return sum;
     }
 
-    std::uint64_t alive() const {
-        return control_.subscribed.load() - control_.dropped.load();
-    }
+    std::uint64_t alive() const { return control_.subscribed.load() - control_.dropped.load(); }
 
     StepResult run_step(int phase, int target) {
         StepResult step;
@@ -281,8 +284,8 @@ private:
         // Every subscriber of room r should see every event published on r.
         const std::uint64_t rooms = setup_.room_ids.size();
         for (std::size_t r = 0; r < rooms; ++r) {
-            step.expected += publisher_->ok_per_room[r] * (step.alive / rooms +
-                                                           (r < step.alive % rooms ? 1 : 0));
+            step.expected += publisher_->ok_per_room[r] *
+                             (step.alive / rooms + (r < step.alive % rooms ? 1 : 0));
         }
         const auto drain_end = std::chrono::steady_clock::now() + opts_.drain;
         while (control_.delivered.load() - delivered0 < step.expected &&

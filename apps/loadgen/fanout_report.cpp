@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "json_line.hpp"
+
 namespace cohost::loadgen {
 
 namespace json = boost::json;
@@ -31,6 +33,9 @@ json::object server_json(const ProcSample& before, const StepResult& s) {
     o["cpuSecondsEnd"] = r1(s.end.cpu_seconds);
     o["cpuPercentIdle"] = r1(cpu_percent(s.connected, s.idle));
     o["cpuPercentPublishing"] = r1(cpu_percent(s.pub_start, s.pub_end));
+    const double us = server_us_per_delivery(s);
+    o["cpuMicrosPerDelivery"] = std::round(us * 100) / 100;
+    o["projectedDeliveriesPerCoreSecond"] = us > 0 ? std::round(1e6 / us) : 0.0;
     return o;
 }
 
@@ -46,13 +51,12 @@ json::object step_json(const ProcSample& before, const StepResult& s) {
         {"connectSeconds", r1(s.connect_seconds)},
         {"published", s.published},
         {"publishErrors", std::move(errors)},
-        {"publishBehind", s.publish_behind},
-        {"publishRate", s.publish_seconds > 0 ? r1(static_cast<double>(s.published) /
-                                                   s.publish_seconds)
-                                             : 0.0},
+        {"ticksSkipped", s.publish_behind},
+        {"publishRate",
+         s.publish_seconds > 0 ? r1(static_cast<double>(s.published) / s.publish_seconds) : 0.0},
         {"expected", s.expected},
         {"delivered", s.phase.delivered},
-        {"lost", s.lost()},
+        {"undelivered", s.undelivered()},
         {"gaps", s.phase.gaps},
         {"missingSeqs", s.phase.missing},
         {"duplicates", s.phase.duplicates},
@@ -69,30 +73,50 @@ json::object step_json(const ProcSample& before, const StepResult& s) {
 void print_step(const FanoutOptions& opts, const ProcSample& before, const StepResult& s) {
     std::printf("  connect     %llu subscribed (target %d), %llu failed, in %.1fs\n", ull(s.alive),
                 s.target, ull(s.new_failures), s.connect_seconds);
-    std::printf("  events      published %llu (%.1f/s, target %.1f/s), errors %llu, behind %llu\n",
-                ull(s.published),
-                s.publish_seconds > 0 ? static_cast<double>(s.published) / s.publish_seconds : 0,
-                opts.rate, ull(s.publish_errors), ull(s.publish_behind));
-    std::printf("  deliveries  expected %llu, delivered %llu, lost %llu\n", ull(s.expected),
-                ull(s.phase.delivered), ull(s.lost()));
-    std::printf("  seq         gaps %llu (missing %llu), duplicates %llu, out-of-order %llu, "
-                "dropped by server %llu\n",
-                ull(s.phase.gaps), ull(s.phase.missing), ull(s.phase.duplicates),
-                ull(s.phase.out_of_order), ull(s.dropped));
+    std::printf(
+        "  events      published %llu (%.1f/s, target %.1f/s), errors %llu, ticks skipped "
+        "(all publishers busy) %llu\n",
+        ull(s.published),
+        s.publish_seconds > 0 ? static_cast<double>(s.published) / s.publish_seconds : 0, opts.rate,
+        ull(s.publish_errors), ull(s.publish_behind));
+    std::printf(
+        "  deliveries  expected %llu, delivered %llu, undelivered after the %.0fs drain "
+        "%llu\n",
+        ull(s.expected), ull(s.phase.delivered), static_cast<double>(opts.drain.count()) / 1000.0,
+        ull(s.undelivered()));
+    std::printf(
+        "  seq         gaps %llu (missing %llu), duplicates %llu, out-of-order %llu, "
+        "dropped by server %llu\n",
+        ull(s.phase.gaps), ull(s.phase.missing), ull(s.phase.duplicates), ull(s.phase.out_of_order),
+        ull(s.dropped));
     std::printf("  delivery    %s\n", latency_line(s.phase.latency).c_str());
     std::printf("  PATCH       %s\n", latency_line(s.publish_latency).c_str());
     if (before.ok) {
-        std::printf("  server      CPU idle %.1f%%, publishing %.1f%%; RSS before %.1f MiB, idle "
-                    "%.1f MiB, end %.1f MiB; %.1f KiB per idle subscriber\n",
-                    cpu_percent(s.connected, s.idle), cpu_percent(s.pub_start, s.pub_end),
-                    static_cast<double>(before.rss_kib) / 1024,
-                    static_cast<double>(s.idle.rss_kib) / 1024,
-                    static_cast<double>(s.end.rss_kib) / 1024, rss_per_subscriber_kib(before, s));
+        std::printf(
+            "  server      CPU idle %.1f%%, publishing %.1f%%; RSS before %.1f MiB, idle "
+            "%.1f MiB, end %.1f MiB; %.1f KiB per idle subscriber\n",
+            cpu_percent(s.connected, s.idle), cpu_percent(s.pub_start, s.pub_end),
+            static_cast<double>(before.rss_kib) / 1024, static_cast<double>(s.idle.rss_kib) / 1024,
+            static_cast<double>(s.end.rss_kib) / 1024, rss_per_subscriber_kib(before, s));
+    }
+    if (const double us = server_us_per_delivery(s); us > 0) {
+        std::printf(
+            "  server      %.2f us CPU per delivered frame: one busy core would deliver "
+            "%.0f frames/s = %.0f subscribers at %.1f events/s\n",
+            us, 1e6 / us, 1e6 / us / opts.rate, opts.rate);
     }
     std::printf("  loadgen     CPU %.1f%% while publishing\n", s.loadgen_cpu_percent);
 }
 
 }  // namespace
+
+double server_us_per_delivery(const StepResult& s) {
+    if (!s.pub_start.ok || !s.end.ok || s.phase.delivered == 0) {
+        return 0;
+    }
+    return (s.end.cpu_seconds - s.pub_start.cpu_seconds) * 1e6 /
+           static_cast<double>(s.phase.delivered);
+}
 
 double rss_per_subscriber_kib(const ProcSample& before, const StepResult& s) {
     if (!before.ok || !s.idle.ok || s.alive == 0 || s.idle.rss_kib < before.rss_kib) {
@@ -108,18 +132,19 @@ void print_fanout(const FanoutOptions& opts, const FanoutSummary& sum) {
     if (!opts.ramp && !sum.steps.empty()) {
         print_step(opts, sum.before, sum.steps.front());
     } else {
-        std::printf("  %8s %7s %6s %9s %9s %7s %5s %8s %8s %8s %7s %7s %8s\n", "subs", "failed",
-                    "events", "expected", "delivered", "lost", "gaps", "p50ms", "p99ms", "maxms",
-                    "cpu%", "RSS MiB", "KiB/sub");
+        std::printf("  %8s %7s %6s %9s %9s %7s %5s %8s %8s %8s %7s %7s %8s %8s\n", "subs", "failed",
+                    "events", "expected", "delivered", "undeliv", "gaps", "p50ms", "p99ms", "maxms",
+                    "cpu%", "RSS MiB", "KiB/sub", "us/frame");
         for (const auto& s : sum.steps) {
-            std::printf("  %8llu %7llu %6llu %9llu %9llu %7llu %5llu %8.1f %8.1f %8.1f %7.1f %7.1f "
-                        "%8.1f\n",
-                        ull(s.alive), ull(s.new_failures), ull(s.published), ull(s.expected),
-                        ull(s.phase.delivered), ull(s.lost()), ull(s.phase.gaps),
-                        ms(s.phase.latency.percentile(50)), ms(s.phase.latency.percentile(99)),
-                        ms(s.phase.latency.max()), cpu_percent(s.pub_start, s.pub_end),
-                        static_cast<double>(s.idle.rss_kib) / 1024,
-                        rss_per_subscriber_kib(sum.before, s));
+            std::printf(
+                "  %8llu %7llu %6llu %9llu %9llu %7llu %5llu %8.1f %8.1f %8.1f %7.1f %7.1f "
+                "%8.1f %8.2f\n",
+                ull(s.alive), ull(s.new_failures), ull(s.published), ull(s.expected),
+                ull(s.phase.delivered), ull(s.undelivered()), ull(s.phase.gaps),
+                ms(s.phase.latency.percentile(50)), ms(s.phase.latency.percentile(99)),
+                ms(s.phase.latency.max()), cpu_percent(s.pub_start, s.pub_end),
+                static_cast<double>(s.idle.rss_kib) / 1024, rss_per_subscriber_kib(sum.before, s),
+                server_us_per_delivery(s));
         }
         std::printf("  stopped: %s\n", sum.stop_reason.c_str());
     }
@@ -133,10 +158,10 @@ void print_fanout(const FanoutOptions& opts, const FanoutSummary& sum) {
     }
     const ThreadStats& t = sum.totals;
     if (t.closed_by_server + t.read_errors + t.parse_errors > 0) {
-        std::printf("  closes by server %llu (slow_consumer %llu), read errors %llu, unparsed "
-                    "frames %llu\n",
-                    ull(t.closed_by_server), ull(t.slow_consumer), ull(t.read_errors),
-                    ull(t.parse_errors));
+        std::printf(
+            "  closes by server %llu (slow_consumer %llu), read errors %llu, unparsed "
+            "frames %llu\n",
+            ull(t.closed_by_server), ull(t.slow_consumer), ull(t.read_errors), ull(t.parse_errors));
     }
     json::object out{{"scenario", opts.ramp ? "fanout-ramp" : "fanout"},
                      {"rooms", opts.rooms},
@@ -156,7 +181,7 @@ void print_fanout(const FanoutOptions& opts, const FanoutSummary& sum) {
         out["result"] = std::move(steps.front());
         out["windowSeconds"] = static_cast<double>(opts.duration.count()) / 1000.0;
     }
-    std::cout << json::serialize(out) << std::endl;
+    std::cout << to_json_line(out) << std::endl;
 }
 
 }  // namespace cohost::loadgen

@@ -16,9 +16,9 @@ namespace http = beast::http;
 namespace json = boost::json;
 
 boost::json::value HttpReply::json() const {
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    if (ec) {
+    boost::system::error_code parse_ec;
+    json::value v = json::parse(body, parse_ec);
+    if (parse_ec) {
         return nullptr;
     }
     return v;
@@ -28,7 +28,8 @@ std::string HttpReply::error_code() const {
     const json::value v = json();
     if (const auto* o = v.if_object()) {
         if (const auto* e = o->if_contains("error"); e != nullptr && e->is_object()) {
-            if (const auto* c = e->as_object().if_contains("code"); c != nullptr && c->is_string()) {
+            if (const auto* c = e->as_object().if_contains("code");
+                c != nullptr && c->is_string()) {
                 return std::string(c->as_string());
             }
         }
@@ -55,13 +56,13 @@ void HttpClient::close() noexcept {
     connected_ = false;
 }
 
-net::awaitable<HttpReply> HttpClient::request(http::verb verb, std::string target,
-                                              std::string body, std::string token) {
+net::awaitable<HttpReply> HttpClient::request(http::verb verb, std::string target, std::string body,
+                                              std::string token) {
     HttpReply reply;
     if (!connected_) {
         stream_.expires_after(timeout);
-        auto res = co_await stream_.async_connect(target_.endpoint,
-                                                  net::as_tuple(net::use_awaitable));
+        auto res =
+            co_await stream_.async_connect(target_.endpoint, net::as_tuple(net::use_awaitable));
         auto& [ec] = res;
         if (ec) {
             reply.ec = ec;
@@ -115,8 +116,8 @@ net::awaitable<HttpReply> HttpClient::request(http::verb verb, std::string targe
 net::awaitable<std::string> dev_login(HttpClient& http, std::string user_id,
                                       std::string display_name, std::string* failure) {
     json::object body{{"userId", user_id}, {"displayName", display_name}};
-    HttpReply r = co_await http.request(http::verb::post, "/v1/auth/dev-login",
-                                        json::serialize(body), {});
+    HttpReply r =
+        co_await http.request(http::verb::post, "/v1/auth/dev-login", json::serialize(body), {});
     if (r.status == 200) {
         const json::value v = r.json();
         if (const auto* o = v.if_object()) {

@@ -3,21 +3,24 @@
 // threads. Per-connection statistics are merged after the threads have joined.
 #include "lifecycles.hpp"
 
+#include <unistd.h>
+
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <array>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <thread>
-#include <unistd.h>
 
 #include "histogram.hpp"
 #include "http_client.hpp"
+#include "json_line.hpp"
 
 namespace cohost::loadgen {
 
@@ -29,7 +32,7 @@ using boost::beast::http::verb;
 
 enum ReqType : std::uint8_t { kCreate, kAccept, kReject, kLeave, kCleanup, kReqTypes };
 constexpr std::array<const char*, kReqTypes> kReqNames{"create", "accept", "reject", "leave",
-                                                      "cleanup"};
+                                                       "cleanup"};
 
 struct ConnStats {
     std::array<Histogram, kReqTypes> requests;
@@ -45,7 +48,9 @@ struct Window {
     std::uint64_t start_ns = 0;
     std::uint64_t end_ns = 0;
     Mix mix = Mix::Accept;
-    [[nodiscard]] bool inside(std::uint64_t t) const noexcept { return t >= start_ns && t < end_ns; }
+    [[nodiscard]] bool inside(std::uint64_t t) const noexcept {
+        return t >= start_ns && t < end_ns;
+    }
 };
 
 struct Conn {
@@ -86,8 +91,8 @@ std::string string_field(const HttpReply& r, const char* name) {
 
 net::awaitable<void> setup_connection(Conn* c, std::string run_id, int max_cohosts) {
     const std::string n = std::to_string(c->index);
-    c->host_token = co_await dev_login(c->http, "lg" + run_id + "h" + n, "Host " + n,
-                                       &c->setup_error);
+    c->host_token =
+        co_await dev_login(c->http, "lg" + run_id + "h" + n, "Host " + n, &c->setup_error);
     if (c->host_token.empty()) {
         co_return;
     }
@@ -97,8 +102,8 @@ net::awaitable<void> setup_connection(Conn* c, std::string run_id, int max_cohos
         co_return;
     }
     json::object room{{"title", "loadgen room " + n}, {"maxCoHosts", max_cohosts}};
-    HttpReply r = co_await c->http.request(verb::post, "/v1/rooms", json::serialize(room),
-                                           c->host_token);
+    HttpReply r =
+        co_await c->http.request(verb::post, "/v1/rooms", json::serialize(room), c->host_token);
     c->room_id = string_field(r, "roomId");
     if (r.status != 201 || c->room_id.empty()) {
         c->setup_error = "create room: " + r.error_key();
@@ -114,9 +119,9 @@ net::awaitable<void> cleanup(Conn* c, const Window* w, std::string invitation_id
                                      c->host_token, 200);
         (void)r;
     } else if (!invitation_id.empty()) {
-        HttpReply r = co_await timed(c, w, kCleanup, verb::post,
-                                     "/v1/invitations/" + invitation_id + "/cancel", {},
-                                     c->host_token, 200);
+        HttpReply r =
+            co_await timed(c, w, kCleanup, verb::post,
+                           "/v1/invitations/" + invitation_id + "/cancel", {}, c->host_token, 200);
         (void)r;
     }
 }
@@ -128,16 +133,16 @@ net::awaitable<void> run_connection(Conn* c, const Window* w) {
         const bool accept = w->mix == Mix::Accept || (w->mix == Mix::Both && n % 2 == 0);
         ++n;
         const std::uint64_t t0 = now_ns();
-        HttpReply created = co_await timed(c, w, kCreate, verb::post,
-                                           "/v1/rooms/" + c->room_id + "/invitations", invite_body,
-                                           c->host_token, 201);
+        HttpReply created =
+            co_await timed(c, w, kCreate, verb::post, "/v1/rooms/" + c->room_id + "/invitations",
+                           invite_body, c->host_token, 201);
         const std::string id = created.status == 201 ? string_field(created, "invitationId") : "";
         bool ok = !id.empty();
         bool on_stage = false;
         if (ok && accept) {
-            HttpReply r = co_await timed(c, w, kAccept, verb::post,
-                                         "/v1/invitations/" + id + "/accept", {}, c->invitee_token,
-                                         200);
+            HttpReply r =
+                co_await timed(c, w, kAccept, verb::post, "/v1/invitations/" + id + "/accept", {},
+                               c->invitee_token, 200);
             on_stage = r.status == 200;
             ok = on_stage;
             if (ok) {
@@ -147,9 +152,9 @@ net::awaitable<void> run_connection(Conn* c, const Window* w) {
                 ok = l.status == 200;
             }
         } else if (ok) {
-            HttpReply r = co_await timed(c, w, kReject, verb::post,
-                                         "/v1/invitations/" + id + "/reject", {}, c->invitee_token,
-                                         200);
+            HttpReply r =
+                co_await timed(c, w, kReject, verb::post, "/v1/invitations/" + id + "/reject", {},
+                               c->invitee_token, 200);
             ok = r.status == 200;
         }
         const std::uint64_t t1 = now_ns();
@@ -210,9 +215,24 @@ int run_lifecycles(const LifecycleOptions& opts) {
     for (const auto& c : conns) {
         net::co_spawn(ioc, run_connection(c.get(), &w), net::detached);
     }
+    // The server's CPU over exactly the measured window, sampled from a side thread.
+    ProcSample server_start;
+    ProcSample server_end;
+    std::thread sampler([&w, &server_start, &server_end, pid = opts.server_pid] {
+        const auto at = [](std::uint64_t ns) {
+            return std::chrono::steady_clock::time_point(std::chrono::nanoseconds(ns));
+        };
+        std::this_thread::sleep_until(at(w.start_ns));
+        server_start = sample_process(pid);
+        std::this_thread::sleep_until(at(w.end_ns));
+        server_end = sample_process(pid);
+    });
     const double cpu0 = self_cpu_seconds();
     run_io(ioc, opts.threads);
-    const double loadgen_cpu = self_cpu_seconds() - cpu0;
+    const double loadgen_cpu = (self_cpu_seconds() - cpu0) /
+                               (static_cast<double>((now_ns() - begin)) / 1e9) *
+                               (static_cast<double>(opts.duration.count()) / 1000.0);
+    sampler.join();
 
     ConnStats total;
     std::uint64_t connects = 0;
@@ -257,13 +277,27 @@ int run_lifecycles(const LifecycleOptions& opts) {
             latency[kReqNames[t]] = latency_json(total.requests[t]);
         }
     }
+    const double server_cpu = cpu_percent(server_start, server_end);
+    const double server_us_per_lifecycle =
+        lifecycle.count() > 0 ? (server_end.cpu_seconds - server_start.cpu_seconds) * 1e6 /
+                                    static_cast<double>(lifecycle.count())
+                              : 0;
     std::printf("  %-17s %s\n", "lifecycle", latency_line(lifecycle).c_str());
     latency["lifecycle"] = latency_json(lifecycle);
     if (opts.mix == Mix::Both) {
-        std::printf("  %-17s %s\n", "lifecycle(accept)", latency_line(total.accept_lifecycle).c_str());
-        std::printf("  %-17s %s\n", "lifecycle(reject)", latency_line(total.reject_lifecycle).c_str());
+        std::printf("  %-17s %s\n", "lifecycle(accept)",
+                    latency_line(total.accept_lifecycle).c_str());
+        std::printf("  %-17s %s\n", "lifecycle(reject)",
+                    latency_line(total.reject_lifecycle).c_str());
         latency["lifecycleAccept"] = latency_json(total.accept_lifecycle);
         latency["lifecycleReject"] = latency_json(total.reject_lifecycle);
+    }
+    if (server_start.ok && server_end.ok) {
+        std::printf(
+            "  server     CPU %.1f%% of one core, %.0f us CPU per lifecycle (one core "
+            "would allow %.0f/s)\n",
+            server_cpu, server_us_per_lifecycle,
+            server_us_per_lifecycle > 0 ? 1e6 / server_us_per_lifecycle : 0.0);
     }
     json::object errors;
     for (const auto& [k, v] : total.errors) {
@@ -285,8 +319,10 @@ int run_lifecycles(const LifecycleOptions& opts) {
                      {"errorCount", error_total},
                      {"tcpConnects", connects},
                      {"loadgenCpuPercent", std::round(1000.0 * loadgen_cpu / secs) / 10},
+                     {"serverCpuPercent", std::round(server_cpu * 10) / 10},
+                     {"serverCpuMicrosPerLifecycle", std::round(server_us_per_lifecycle)},
                      {"latency", std::move(latency)}};
-    std::cout << json::serialize(out) << std::endl;
+    std::cout << to_json_line(out) << std::endl;
     return lifecycle.count() > 0 ? 0 : 1;
 }
 

@@ -15,8 +15,9 @@ struct LifecycleOptions {
     std::chrono::milliseconds duration{20'000};  ///< measured window
     std::chrono::milliseconds warmup{2'000};     ///< run but not measured, before the window
     Mix mix = Mix::Accept;
-    int threads = 1;                             ///< io_context threads (1–2)
+    int threads = 1;  ///< io_context threads (1–2)
     int max_cohosts = 8;
+    int server_pid = 0;  ///< for the server's CPU use (0 = not reported)
 };
 
 /// Runs the scenario and prints a human summary then one JSON line on stdout. Returns the

@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
     std::string lc_warmup = "2s";
     std::string mix = "accept";
     cohost::loadgen::LifecycleOptions lc;
-    auto* lifecycles = app.add_subcommand("lifecycles", "invitation lifecycles over keep-alive HTTP");
+    auto* lifecycles =
+        app.add_subcommand("lifecycles", "invitation lifecycles over keep-alive HTTP");
     lifecycles->add_option("--url", url, "server base URL")->required();
     lifecycles->add_option("--connections", lc.connections, "HTTP connections (= rooms)")
         ->check(CLI::Range(1, 10000));
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     lifecycles->add_option("--mix", mix, "accept | reject | both")
         ->check(CLI::IsMember({"accept", "reject", "both"}));
     lifecycles->add_option("--threads", lc.threads, "io_context threads")->check(CLI::Range(1, 8));
+    lifecycles->add_option("--server-pid", lc.server_pid, "cohostd PID for its CPU use");
 
     cohost::loadgen::FanoutOptions fo;
     std::string fo_duration = "30s";
@@ -80,6 +82,8 @@ int main(int argc, char** argv) {
     fanout->add_option("--source-addrs", fo.source_addrs, "bind to 127.0.0.1..127.0.0.N")
         ->check(CLI::Range(1, 250));
     fanout->add_option("--server-pid", fo.server_pid, "cohostd PID for CPU/RSS");
+    fanout->add_option("--publishers", fo.publishers, "PATCH connections (in flight at most)")
+        ->check(CLI::Range(1, 64));
     fanout->add_option("--rooms", fo.rooms, "room topics")->check(CLI::Range(1, 10000));
     fanout->add_option("--users", fo.users, "distinct subscriber users")
         ->check(CLI::Range(1, 100000));

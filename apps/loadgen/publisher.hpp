@@ -2,11 +2,17 @@
 /// \file The event source of `loadgen fanout`: PATCH /v1/rooms/{id} {title} at a fixed rate,
 /// each title stamped with the send instant (`stamped_title`), rooms in round-robin.
 ///
-/// Runs as one coroutine on one io_context thread. The orchestrator fills the inputs, spawns
+/// Open loop: a tick is sent on the first idle connection of a small pool, so a slow PATCH does
+/// not delay the next event (a single sequential connection would hide server stalls from the
+/// latency figures — coordinated omission). A tick that finds every connection busy is counted
+/// as `behind` and skipped.
+///
+/// Runs on one single-threaded io_context. The orchestrator fills the inputs, spawns
 /// `run_publisher`, and reads the results only after `done` is true (release/acquire).
-#include <boost/asio/awaitable.hpp>
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,30 +22,32 @@
 namespace cohost::loadgen {
 
 struct Publisher {
-    Publisher(boost::asio::any_io_executor ex, const Target& target) : http(std::move(ex), target) {}
+    Publisher(const boost::asio::any_io_executor& ex, const Target& target, int connections);
 
     // ---- inputs --------------------------------------------------------------------------
-    HttpClient http;
-    std::string token;                ///< the rooms' host
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    std::vector<bool> busy;  ///< per client: a PATCH is in flight
+    std::string token;       ///< the rooms' host
     std::vector<std::string> rooms;
-    double rate = 10;                 ///< PATCHes per second, all rooms together
-    std::uint64_t stop_ns = 0;        ///< no PATCH starts at or after this instant
+    double rate = 10;           ///< PATCHes per second, all rooms together
+    std::uint64_t stop_ns = 0;  ///< no PATCH starts at or after this instant
 
     // ---- results of the last run (reset by `reset`) ------------------------------------
     std::uint64_t sent = 0;
     std::uint64_t ok = 0;
     std::vector<std::uint64_t> ok_per_room;
-    Histogram latency;                ///< PATCH round trip
+    Histogram latency;  ///< PATCH round trip
     std::map<std::string, std::uint64_t> errors;
-    std::uint64_t behind = 0;         ///< sends that started late by more than one interval
+    std::uint64_t behind = 0;  ///< ticks skipped: every connection was busy
+    int in_flight = 0;
     std::atomic<bool> done{false};
 
-    std::uint64_t serial = 0;         ///< title counter, kept across runs
+    std::uint64_t serial = 0;  ///< title counter, kept across runs
 
     void reset();
 };
 
-/// Sends PATCHes on schedule until `stop_ns`, then sets `done`.
+/// Sends PATCHes on schedule until `stop_ns`, waits for the last replies, then sets `done`.
 boost::asio::awaitable<void> run_publisher(Publisher* p);
 
 }  // namespace cohost::loadgen

@@ -57,8 +57,7 @@ std::string stamped_title(std::uint64_t n, std::uint64_t sent_ns) {
 namespace {
 
 template <class Int>
-bool number_after(std::string_view frame, std::string_view key, Int& out,
-                  std::size_t from = 0) {
+bool number_after(std::string_view frame, std::string_view key, Int& out, std::size_t from = 0) {
     const auto at = frame.find(key, from);
     if (at == std::string_view::npos) {
         return false;
@@ -90,8 +89,7 @@ std::optional<EventFields> parse_event_frame(std::string_view frame) {
     }
     const auto bar = frame.find('|', title);
     const auto quote = frame.find('"', title + 9);
-    if (bar != std::string_view::npos && bar < quote &&
-        number_after(frame, "|", f.sent_ns, bar)) {
+    if (bar != std::string_view::npos && bar < quote && number_after(frame, "|", f.sent_ns, bar)) {
         f.stamped = true;
     }
     return f;
@@ -133,7 +131,8 @@ void fail(const SubscriberSpec& spec, const std::string& why) {
 
 /// Checks one event against the previous seq and records it into the current phase.
 void on_event(const SubscriberSpec& spec, const EventFields& ev, std::int64_t& last_seq) {
-    const auto phase = static_cast<std::size_t>(spec.control->phase.load(std::memory_order_relaxed));
+    const auto phase =
+        static_cast<std::size_t>(spec.control->phase.load(std::memory_order_relaxed));
     PhaseStats& ps = spec.stats->phases[std::min(phase, spec.stats->phases.size() - 1)];
     if (ev.seq == last_seq + 1) {
         last_seq = ev.seq;

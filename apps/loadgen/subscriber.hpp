@@ -6,9 +6,9 @@
 /// the `ThreadStats` of that thread, so recording needs no lock; the orchestrator reads the
 /// stats by posting to that io_context, or after its thread has stopped. `FanoutControl` holds
 /// the few cross-thread counters (atomics).
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address_v4.hpp>
-#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,13 +23,13 @@ namespace cohost::loadgen {
 
 /// Counters of one measurement phase (the whole run, or one ramp step).
 struct PhaseStats {
-    Histogram latency;                  ///< publish → delivery, ns
-    std::uint64_t delivered = 0;        ///< loadgen's `room.updated` events received
-    std::uint64_t other_events = 0;     ///< any other event on the topic (seq-checked too)
-    std::uint64_t gaps = 0;             ///< times seq jumped forward by more than 1
-    std::uint64_t missing = 0;          ///< seqs skipped by those jumps
-    std::uint64_t duplicates = 0;       ///< seq equal to the previous one
-    std::uint64_t out_of_order = 0;     ///< seq lower than the previous one
+    Histogram latency;               ///< publish → delivery, ns
+    std::uint64_t delivered = 0;     ///< loadgen's `room.updated` events received
+    std::uint64_t other_events = 0;  ///< any other event on the topic (seq-checked too)
+    std::uint64_t gaps = 0;          ///< times seq jumped forward by more than 1
+    std::uint64_t missing = 0;       ///< seqs skipped by those jumps
+    std::uint64_t duplicates = 0;    ///< seq equal to the previous one
+    std::uint64_t out_of_order = 0;  ///< seq lower than the previous one
     void merge(const PhaseStats& o);
 };
 
@@ -37,10 +37,10 @@ struct PhaseStats {
 struct ThreadStats {
     explicit ThreadStats(std::size_t phase_count) : phases(phase_count) {}
     std::vector<PhaseStats> phases;
-    std::uint64_t closed_by_server = 0;   ///< close frame from the server (any reason)
-    std::uint64_t slow_consumer = 0;      ///< ... with reason `slow_consumer`
-    std::uint64_t read_errors = 0;        ///< reset / EOF without a close frame
-    std::uint64_t parse_errors = 0;       ///< frames loadgen could not understand
+    std::uint64_t closed_by_server = 0;             ///< close frame from the server (any reason)
+    std::uint64_t slow_consumer = 0;                ///< ... with reason `slow_consumer`
+    std::uint64_t read_errors = 0;                  ///< reset / EOF without a close frame
+    std::uint64_t parse_errors = 0;                 ///< frames loadgen could not understand
     std::map<std::string, std::uint64_t> failures;  ///< connect/handshake/subscribe failures
     void merge(const ThreadStats& o);
 };
@@ -74,7 +74,7 @@ boost::asio::awaitable<void> run_subscriber(SubscriberSpec spec);
 /// server's fixed shape; a full JSON parse per frame would cost the shared CPU the server needs).
 struct EventFields {
     std::int64_t seq = 0;
-    bool stamped = false;       ///< a `room.updated` whose title came from `stamped_title`
+    bool stamped = false;  ///< a `room.updated` whose title came from `stamped_title`
     std::uint64_t sent_ns = 0;
 };
 [[nodiscard]] std::optional<EventFields> parse_event_frame(std::string_view frame);

@@ -77,7 +77,8 @@ ProcSample sample_process(int pid) {
         }
     }
     const long ticks = sysconf(_SC_CLK_TCK);
-    s.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(ticks > 0 ? ticks : 100);
+    s.cpu_seconds =
+        static_cast<double>(utime + stime) / static_cast<double>(ticks > 0 ? ticks : 100);
     std::ifstream status(dir + "/status");
     while (std::getline(status, line)) {
         if (line.rfind("VmRSS:", 0) == 0) {

@@ -32,9 +32,9 @@ std::uint64_t raise_nofile_limit();
 /// CPU time and resident memory of a process, from /proc/<pid>/stat and /proc/<pid>/status.
 struct ProcSample {
     bool ok = false;
-    double cpu_seconds = 0;        ///< utime + stime
-    std::uint64_t rss_kib = 0;     ///< VmRSS
-    std::uint64_t taken_ns = 0;    ///< now_ns() when sampled
+    double cpu_seconds = 0;      ///< utime + stime
+    std::uint64_t rss_kib = 0;   ///< VmRSS
+    std::uint64_t taken_ns = 0;  ///< now_ns() when sampled
 };
 [[nodiscard]] ProcSample sample_process(int pid);
 /// Average CPU use between two samples, in percent of one core (200 % = two cores busy).

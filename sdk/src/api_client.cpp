@@ -64,7 +64,12 @@ json::object ApiResponse::error_details() const {
     return it->value().get_object();
 }
 
-const json::value& ApiResponse::value_or_throw() const {
+json::value ApiResponse::value_or_throw() && {
+    (void)static_cast<const ApiResponse&>(*this).value_or_throw();  // throws unless 2xx
+    return std::move(body);
+}
+
+const json::value& ApiResponse::value_or_throw() const& {
     if (ok()) {
         return body;
     }
@@ -282,9 +287,13 @@ json::value ApiClient::patch_member(std::string_view room_id, std::string_view u
         .value_or_throw();
 }
 
-bool ApiClient::healthy() {
-    const HttpResponse res = http_.send("GET", "/healthz");
-    return res.status >= 200 && res.status < 300;
+bool ApiClient::healthy() noexcept {
+    try {
+        const HttpResponse res = http_.send("GET", "/healthz");
+        return res.status >= 200 && res.status < 300;
+    } catch (const std::exception&) {
+        return false;  // unreachable, timed out or not HTTP: not healthy
+    }
 }
 
 }  // namespace cohost::sdk

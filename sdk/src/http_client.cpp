@@ -45,6 +45,11 @@ bool is_stale_connection_error(const error_code& ec) noexcept {
 
 }  // namespace
 
+std::string host_header(const Endpoint& ep) {
+    const bool ipv6 = ep.host.find(':') != std::string::npos;
+    return (ipv6 ? "[" + ep.host + "]" : ep.host) + ":" + ep.port;
+}
+
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {
     for (const auto& [k, v] : headers) {
         if (iequals(k, name)) {
@@ -223,7 +228,7 @@ HttpResponse HttpClient::send(std::string_view method, std::string_view target, 
     }
     req.target(s.endpoint.base_path + std::string(target));
     req.version(11);
-    req.set(http::field::host, s.endpoint.host + ":" + s.endpoint.port);
+    req.set(http::field::host, host_header(s.endpoint));
     req.set(http::field::user_agent, s.options.user_agent);
     req.keep_alive(true);
     if (!body.empty() && !find_header(headers, "Content-Type")) {

@@ -168,7 +168,7 @@ void RealtimeClient::connect() {
     websocket::response_type res;
     ec = s.run(
         [&](auto handler) {
-            s.ws->async_handshake(res, s.endpoint.host + ":" + s.endpoint.port, target,
+            s.ws->async_handshake(res, host_header(s.endpoint), target,
                                   std::move(handler));
         },
         "handshake");

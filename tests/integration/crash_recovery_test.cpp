@@ -17,6 +17,7 @@ namespace {
 constexpr int kWorkers = 4;
 constexpr int kUsersPerWorker = 4;
 constexpr int kMaxOpsPerWorker = 350;  // keeps every topic under the 1,000-event retention
+constexpr int kKillAfterOps = 800;     // SIGKILL once this many ran (or after 2 s): mid-burst
 
 struct Worker {
     int index = 0;
@@ -24,7 +25,7 @@ struct Worker {
     std::vector<std::string> user_ids;
     std::vector<std::string> user_tokens;
     std::vector<std::string> acknowledged_invitations;  ///< got a 201 before the kill
-    int ops = 0;
+    std::atomic<int> ops{0};
 };
 
 class CrashRecoveryTest : public ServerTest {};
@@ -163,17 +164,32 @@ TEST_F(CrashRecoveryTest, SigkillMidBurstKeepsStateAndStreamsConsistent) {
     for (auto& wk : workers) {
         threads.emplace_back([&, p = &wk] { run_worker(old_url, *p, stop); });
     }
-    std::this_thread::sleep_for(1500ms);
-    server_.sigkill();  // mid-burst
+    const auto burst_start = std::chrono::steady_clock::now();
+    auto total = [&] {
+        int n = 0;
+        for (const auto& wk : workers) {
+            n += wk.ops.load();
+        }
+        return n;
+    };
+    while (total() < kKillAfterOps && std::chrono::steady_clock::now() - burst_start < 2s) {
+        std::this_thread::sleep_for(5ms);
+    }
+    server_.sigkill();  // mid-burst: every worker is still running
+    const int ops_at_kill = total();
     stop = true;
     for (auto& t : threads) {
         t.join();
     }
-    int total_ops = 0;
-    for (const auto& wk : workers) {
-        total_ops += wk.ops;
-    }
+    const int total_ops = total();
     EXPECT_GT(total_ops, 40) << "the burst hardly ran";
+    EXPECT_LT(ops_at_kill, kWorkers * kMaxOpsPerWorker) << "the burst was over before the kill";
+    std::size_t acked = 0;
+    for (const auto& wk : workers) {
+        acked += wk.acknowledged_invitations.size();
+    }
+    std::cout << total_ops << " operations before SIGKILL, " << acked
+              << " acknowledged invitations\n";
 
     // ---- after the restart ------------------------------------------------------------------
     server_.restart();

@@ -124,6 +124,14 @@ protected:
 [[nodiscard]] std::int64_t num(const json::object& o, std::string_view key);
 [[nodiscard]] bool boolean(const json::object& o, std::string_view key);
 [[nodiscard]] const json::array& arr(const json::object& o, std::string_view key);
+// References into a temporary would dangle (e.g. `for (auto& m : arr(api.get_stage(r), ...))`):
+// name the document first.
+const json::value& at(json::value&&, std::string_view) = delete;
+const json::value& at(json::object&&, std::string_view) = delete;
+const json::array& arr(json::value&&, std::string_view) = delete;
+const json::array& arr(json::object&&, std::string_view) = delete;
+/// Length of the array `v[key]` (safe on temporaries: `size_of(api.get_stage(r), "members")`).
+[[nodiscard]] std::size_t size_of(const json::value& v, std::string_view key);
 [[nodiscard]] std::string str(const json::value& v, std::string_view key);
 [[nodiscard]] std::int64_t num(const json::value& v, std::string_view key);
 [[nodiscard]] bool boolean(const json::value& v, std::string_view key);

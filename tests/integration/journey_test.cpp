@@ -139,12 +139,12 @@ TEST_F(JourneyTest, ThreeUsersFromInviteToRoomEnd) {
 
     // Alice leaves, is re-invited, accepts, and is removed by the host.
     alice.leave_stage(room_id);
-    EXPECT_EQ(arr(host.get_stage(room_id), "members").size(), 1U);
+    EXPECT_EQ(size_of(host.get_stage(room_id), "members"), 1U);
     const std::string inv_a2_id = str(host.invite(room_id, "alice"), "invitationId");
     EXPECT_NE(inv_a2_id, inv_a_id);
     EXPECT_EQ(str(alice.accept(inv_a2_id), "status"), "approved");
     host.remove_member(room_id, "alice");
-    EXPECT_EQ(arr(host.get_stage(room_id), "members").size(), 1U);
+    EXPECT_EQ(size_of(host.get_stage(room_id), "members"), 1U);
 
     // The host stops the room; credentials are refused from then on.
     const json::value ended = host.stop_room(room_id);

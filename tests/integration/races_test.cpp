@@ -143,6 +143,61 @@ TEST_F(RacesTest, ConcurrentInvitesNeverOvercommitTheStage) {
     }
 }
 
+TEST_F(RacesTest, AcceptVersusStopLeavesNoCoHostOnAnEndedRoom) {
+    constexpr int kRooms = 20;
+    auto host = login("host");
+    std::vector<std::string> tokens;
+    std::vector<std::string> rooms;
+    std::vector<std::string> invitations;
+    for (int i = 0; i < kRooms; ++i) {
+        tokens.push_back(login(user_name(i)).token());
+        rooms.push_back(str(host.create_room({.title = "stop race"}), "roomId"));
+        invitations.push_back(str(host.invite(rooms.back(), user_name(i)), "invitationId"));
+    }
+    std::vector<sdk::ApiResponse> accepts(kRooms);
+    std::vector<sdk::ApiResponse> stops(kRooms);
+    std::latch ready(2 * kRooms);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < kRooms; ++i) {
+        threads.emplace_back([&, i] {
+            auto api = warm_client(url(), tokens[i]);
+            ready.arrive_and_wait();
+            accepts[i] = api.request("POST", "/v1/invitations/" + invitations[i] + "/accept");
+        });
+        threads.emplace_back([&, i] {
+            auto api = warm_client(url(), host.token());
+            ready.arrive_and_wait();
+            stops[i] = api.request("POST", "/v1/rooms/" + rooms[i] + "/stop");
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    auto rt = realtime(host);
+    for (std::size_t i = 0; i < kRooms; ++i) {
+        SCOPED_TRACE(rooms[i] + " accept=" + accepts[i].raw);
+        EXPECT_EQ(stops[i].status, 200) << stops[i].raw;
+        EXPECT_EQ(size_of(host.get_stage(rooms[i]), "members"), 1U) << "co-host left on an ended room";
+        const std::string status = str(host.get_invitation(invitations[i]), "status");
+        if (accepts[i].ok()) {
+            EXPECT_EQ(status, "approved");
+        } else {
+            EXPECT_EQ(accepts[i].status, 409);
+            EXPECT_EQ(status, "cancelled");
+        }
+        // The room stream ends with room.ended, and a co-host that got on was released first.
+        const std::string topic = "room:" + rooms[i];
+        const std::int64_t last = subscribe(*rt, topic, 0);
+        const auto events = read_events(*rt, topic, static_cast<std::size_t>(last), 3s);
+        ASSERT_FALSE(events.empty());
+        EXPECT_EQ(str(events.back(), "event"), "room.ended") << event_names(events);
+        EXPECT_EQ(event_names(events), accepts[i].ok()
+                                           ? "room.updated,stage.joined,stage.left,room.ended"
+                                           : "room.updated,room.ended");
+        rt->unsubscribe(topic);
+    }
+}
+
 // The stage as the server reports it: co-host ids and the maxCoHosts of the same answer.
 struct StageView {
     std::set<std::string> cohosts;
@@ -254,7 +309,8 @@ TEST_F(RacesTest, ChurnNeverExceedsMaxCoHosts) {
 
     // Final state: co-hosts + pending <= maxCoHosts.
     const StageView final_view = read_stage(host, room);
-    const auto pending = arr(host.list_room_invitations(room, {.status = "pending"}), "invitations");
+    const json::value pending_list = host.list_room_invitations(room, {.status = "pending"});
+    const auto& pending = arr(pending_list, "invitations");
     EXPECT_LE(static_cast<std::int64_t>(final_view.cohosts.size() + pending.size()),
               final_view.max_cohosts);
 

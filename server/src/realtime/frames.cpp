@@ -22,8 +22,8 @@ constexpr std::string_view kRoomPrefix = "room:";
 constexpr std::string_view kUserPrefix = "user:";
 
 bool is_id_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '@' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '@' || c == '-';
 }
 
 ParseResult refuse(rooms::Errc code, std::string message, std::string topic = {}) {
@@ -140,11 +140,21 @@ void append_json_string(std::string& out, std::string_view s) {
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (u < 0x20) {
                     out += "\\u00";
@@ -190,8 +200,7 @@ std::string render_resync_required(std::string_view topic, std::int64_t seq) {
     return topic_frame("resync_required", topic, seq);
 }
 
-std::string render_error(std::string_view code, std::string_view message,
-                         std::string_view topic) {
+std::string render_error(std::string_view code, std::string_view message, std::string_view topic) {
     std::string out;
     out.reserve(48 + code.size() + message.size() + topic.size());
     out += R"({"type":"error","code":)";

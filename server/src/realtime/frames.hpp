@@ -34,8 +34,8 @@ constexpr std::size_t kMaxTopicIdLength = 128;
 struct ClientFrame {
     enum class Kind : std::uint8_t { Subscribe, Unsubscribe, Ping };
     Kind kind = Kind::Ping;
-    std::string topic;                 ///< subscribe / unsubscribe: a valid topic
-    std::optional<std::int64_t> since; ///< subscribe only: >= 0 when present
+    std::string topic;                  ///< subscribe / unsubscribe: a valid topic
+    std::optional<std::int64_t> since;  ///< subscribe only: >= 0 when present
 };
 
 /// Why a client frame was refused; rendered as an `error` frame.

@@ -5,9 +5,9 @@
 // suppresses an event that was committed before the subscribe but is published after it.
 #include "cohost/server/realtime/hub.hpp"
 
+#include <algorithm>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/write.hpp>
-#include <algorithm>
 #include <exception>
 #include <unordered_set>
 
@@ -33,6 +33,8 @@ constexpr auto kHandshakeTimeout = std::chrono::steady_clock::duration(10s);
 constexpr auto kCloseGrace = std::chrono::steady_clock::duration(5s);
 constexpr auto kRejectTimeout = std::chrono::seconds(5);
 constexpr std::size_t kDefaultMaxFrameBytes = 16 * 1024;
+// A client needs a room and its own user topic; the cap bounds per-connection state.
+constexpr std::size_t kMaxTopicsPerSession = 100;
 
 Frame make_frame(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
 
@@ -43,14 +45,13 @@ void reject_unavailable(beast::tcp_stream&& stream, unsigned version) {
         http::response<http::string_body> res;
     };
     auto r = std::make_shared<Rejection>(
-        Rejection{std::move(stream), http::response<http::string_body>(
-                                         http::status::service_unavailable, version)});
+        Rejection{std::move(stream),
+                  http::response<http::string_body>(http::status::service_unavailable, version)});
     r->res.set(http::field::server, "cohost");
     r->res.set(http::field::content_type, "application/json");
     r->res.set(http::field::retry_after, "5");
     r->res.keep_alive(false);
-    r->res.body() =
-        R"({"error":{"code":"unavailable","message":"too many realtime connections"}})";
+    r->res.body() = R"({"error":{"code":"unavailable","message":"too many realtime connections"}})";
     r->res.prepare_payload();
     r->stream.expires_after(kRejectTimeout);
     http::async_write(r->stream, r->res, [r](beast::error_code, std::size_t) {
@@ -94,8 +95,8 @@ struct Hub::Impl final : detail::SessionHost {
     ~Impl() {
         cancel_tick();
         for (WsSession* s : snapshot()) {
-            s->kill();     // leaves open → subscriptions dropped, listener told
-            s->detach();   // the sessions finish on their own, after the hub is gone
+            s->kill();    // leaves open → subscriptions dropped, listener told
+            s->detach();  // the sessions finish on their own, after the hub is gone
         }
         sessions.clear();
     }
@@ -106,7 +107,8 @@ struct Hub::Impl final : detail::SessionHost {
     void on_session_finished(WsSession& s) noexcept override;
 
     // ---- protocol -------------------------------------------------------------------------
-    void handle_subscribe(WsSession& s, const std::string& topic, std::optional<std::int64_t> since);
+    void handle_subscribe(WsSession& s, const std::string& topic,
+                          std::optional<std::int64_t> since);
     void handle_unsubscribe(WsSession& s, const std::string& topic);
     void send_error(WsSession& s, rooms::Errc code, std::string_view message,
                     std::string_view topic);
@@ -170,6 +172,13 @@ void Hub::Impl::handle_subscribe(WsSession& s, const std::string& topic,
                                  std::optional<std::int64_t> since) {
     // Everything is read before anything is sent or registered, so a failure (refusal, store
     // error) leaves neither a half replay nor a subscription behind.
+    if (s.subscriptions().size() >= kMaxTopicsPerSession && !topics.is_subscribed(s, topic)) {
+        send_error(s, rooms::Errc::InvalidArgument,
+                   "too many subscriptions on one connection (max " +
+                       std::to_string(kMaxTopicsPerSession) + ")",
+                   topic);
+        return;
+    }
     std::vector<Frame> frames;
     std::int64_t seq = 0;
     try {
@@ -311,9 +320,9 @@ void Hub::accept(beast::tcp_stream stream, http::request<http::string_body> upgr
         reject_unavailable(std::move(stream), upgrade.version());
         return;
     }
-    auto session = std::make_shared<WsSession>(*impl_, std::move(stream), std::move(actor),
-                                               impl_->opts.max_frame_bytes,
-                                               impl_->opts.queue_limit);
+    auto session =
+        std::make_shared<WsSession>(*impl_, std::move(stream), std::move(actor),
+                                    impl_->opts.max_frame_bytes, impl_->opts.queue_limit);
     impl_->sessions.insert(session.get());
     session->start(std::move(upgrade), kHandshakeTimeout);
     impl_->arm_tick();

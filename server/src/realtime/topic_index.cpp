@@ -58,6 +58,12 @@ std::vector<std::string> TopicIndex::remove_all(WsSession& s) {
     return names;
 }
 
+bool TopicIndex::is_subscribed(WsSession& s, std::string_view topic) noexcept {
+    TopicSlot* slot = find(topic);
+    const auto& mine = s.subscriptions();
+    return slot != nullptr && std::find(mine.begin(), mine.end(), slot) != mine.end();
+}
+
 TopicSlot* TopicIndex::find(std::string_view topic) noexcept {
     auto it = topics_.find(topic);
     return it == topics_.end() ? nullptr : it->second.get();

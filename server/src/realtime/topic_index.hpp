@@ -43,6 +43,7 @@ public:
     /// Removes every subscription of `s`; returns the topic names (for listener callbacks).
     std::vector<std::string> remove_all(WsSession& s);
 
+    [[nodiscard]] bool is_subscribed(WsSession& s, std::string_view topic) noexcept;
     /// The topic's slot, or nullptr when nobody is subscribed.
     [[nodiscard]] TopicSlot* find(std::string_view topic) noexcept;
     [[nodiscard]] std::size_t subscriber_count(std::string_view topic) const noexcept;

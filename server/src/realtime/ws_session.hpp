@@ -11,12 +11,12 @@
 //
 // Threading: the control io_context thread only. Completion handlers are never invoked from
 // inside an initiating call, so no method here re-enters the host except where documented.
+#include <algorithm>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -52,7 +52,7 @@ protected:
 struct KeepAlive {
     std::chrono::steady_clock::duration ping_interval{};
     std::chrono::steady_clock::duration idle_timeout{};
-    std::chrono::steady_clock::duration close_grace{};      ///< closing → socket closed
+    std::chrono::steady_clock::duration close_grace{};  ///< closing → socket closed
     std::chrono::steady_clock::duration handshake_timeout{};
 };
 
@@ -116,16 +116,16 @@ private:
 
     SessionHost* host_;
     boost::beast::websocket::stream<boost::beast::tcp_stream, /*deflateSupported=*/false> ws_;
-    boost::beast::flat_buffer buffer_;     ///< max size = max_frame_bytes; emptied after each read
-    std::unique_ptr<Request> upgrade_;     ///< held only until the handshake completes
-    std::deque<Frame> queue_;              ///< front is being written while `writing_`
+    boost::beast::flat_buffer buffer_;  ///< max size = max_frame_bytes; emptied after each read
+    std::unique_ptr<Request> upgrade_;  ///< held only until the handshake completes
+    std::deque<Frame> queue_;           ///< front is being written while `writing_`
     std::vector<TopicSlot*> subscriptions_;
     rooms::Actor actor_;
     std::size_t queue_limit_;
-    std::uint64_t pushed_ = 0;        ///< frames ever queued
-    std::uint64_t popped_ = 0;        ///< frames written (or dropped) from the front
-    std::uint64_t backlog_mark_ = 0;  ///< `pushed_` at the last mark_backlog()
-    Clock::time_point last_received_;      ///< any frame, including pongs
+    std::uint64_t pushed_ = 0;         ///< frames ever queued
+    std::uint64_t popped_ = 0;         ///< frames written (or dropped) from the front
+    std::uint64_t backlog_mark_ = 0;   ///< `pushed_` at the last mark_backlog()
+    Clock::time_point last_received_;  ///< any frame, including pongs
     Clock::time_point last_ping_;
     Clock::time_point state_since_;
     State state_ = State::Accepting;

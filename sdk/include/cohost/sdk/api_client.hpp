@@ -45,8 +45,10 @@ struct ApiResponse {
     [[nodiscard]] std::optional<std::string> header(std::string_view name) const {
         return find_header(headers, name);
     }
-    /// The body on 2xx; throws ApiError built from the envelope otherwise.
-    [[nodiscard]] const boost::json::value& value_or_throw() const;
+    /// The body on 2xx; throws ApiError built from the envelope otherwise. On a temporary
+    /// (`api.request(...).value_or_throw()`) the body is moved out, so nothing dangles.
+    [[nodiscard]] const boost::json::value& value_or_throw() const&;
+    [[nodiscard]] boost::json::value value_or_throw() &&;
 };
 
 /// Common query parameters of list routes (product.md §10 "Lists"). Unset = not sent.
@@ -131,8 +133,9 @@ public:
     boost::json::value patch_member(std::string_view room_id, std::string_view user_id,
                                     bool can_manage_products);
 
-    /// `true` when `GET /healthz` answers 2xx (no token).
-    bool healthy();
+    /// `true` when `GET /healthz` answers 2xx (sent without a token); `false` on any other
+    /// status and when the server cannot be reached in time.
+    bool healthy() noexcept;
 
 private:
     std::string base_url_;

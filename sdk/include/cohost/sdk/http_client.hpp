@@ -31,6 +31,9 @@ struct Endpoint {
     std::string base_path;        ///< path prefix without a trailing `/` (usually empty)
 };
 
+/// `host:port` for the Host header (IPv6 addresses in brackets).
+[[nodiscard]] std::string host_header(const Endpoint& ep);
+
 /// Parses `base_url`. Throws std::invalid_argument for anything that is not an absolute
 /// `http://` (or `ws://`) URL with a host.
 [[nodiscard]] Endpoint parse_base_url(std::string_view base_url);

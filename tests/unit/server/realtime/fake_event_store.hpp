@@ -67,17 +67,13 @@ public:
         unused();
     }
     std::optional<store::Room> get_room(const std::string&) override { unused(); }
-    std::optional<store::RoomState> load_room_state(const std::string&) override {
-        unused();
-    }
+    std::optional<store::RoomState> load_room_state(const std::string&) override { unused(); }
     store::Page<store::Room> list_rooms(std::optional<store::RoomStatus>, int,
                                         const std::string&) override {
         unused();
     }
     std::vector<std::string> active_room_ids() override { unused(); }
-    std::optional<store::Invitation> get_invitation(const std::string&) override {
-        unused();
-    }
+    std::optional<store::Invitation> get_invitation(const std::string&) override { unused(); }
     store::Page<store::Invitation> list_room_invitations(const std::string&,
                                                          std::optional<store::InvitationStatus>,
                                                          int, const std::string&) override {
@@ -89,8 +85,7 @@ public:
         unused();
     }
     store::CommitResult commit(const store::Changeset&) override { unused(); }
-    std::optional<store::IdempotencyRecord> get_idempotency(const std::string&,
-                                                            const std::string&,
+    std::optional<store::IdempotencyRecord> get_idempotency(const std::string&, const std::string&,
                                                             const std::string&) override {
         unused();
     }

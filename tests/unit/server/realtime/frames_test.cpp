@@ -22,8 +22,9 @@ TEST(RealtimeTopic, AcceptsRoomAndUserIdsOfAllowedCharacters) {
 }
 
 TEST(RealtimeTopic, RejectsOtherShapes) {
-    for (const std::string& t : std::vector<std::string>{"", "room:", "user:", "room", "chat:RM_a", "Room:RM_a", "room:RM a", "room:RM/a",
-          "room:RM:a", "room:\xC3\xA9", " room:RM_a", "room:" + std::string(129, 'x')}) {
+    for (const std::string& t : std::vector<std::string>{
+             "", "room:", "user:", "room", "chat:RM_a", "Room:RM_a", "room:RM a", "room:RM/a",
+             "room:RM:a", "room:\xC3\xA9", " room:RM_a", "room:" + std::string(129, 'x')}) {
         EXPECT_FALSE(is_valid_topic(t)) << t;
     }
 }
@@ -80,8 +81,7 @@ TEST_P(RealtimeParseRejects, WithTheRightCode) {
 INSTANTIATE_TEST_SUITE_P(
     Table, RealtimeParseRejects,
     ::testing::Values(
-        BadFrame{"", rooms::Errc::InvalidJson, ""},
-        BadFrame{"{", rooms::Errc::InvalidJson, ""},
+        BadFrame{"", rooms::Errc::InvalidJson, ""}, BadFrame{"{", rooms::Errc::InvalidJson, ""},
         BadFrame{R"({"type":"ping"} trailing)", rooms::Errc::InvalidJson, ""},
         BadFrame{"null", rooms::Errc::InvalidArgument, ""},
         BadFrame{R"("ping")", rooms::Errc::InvalidArgument, ""},
@@ -115,7 +115,8 @@ TEST(RealtimeParse, RejectsDeepNestingAsInvalidJson) {
 }
 
 TEST(RealtimeRender, ControlFramesAreCompactJson) {
-    EXPECT_EQ(render_subscribed("room:RM_a", 7), R"({"type":"subscribed","topic":"room:RM_a","seq":7})");
+    EXPECT_EQ(render_subscribed("room:RM_a", 7),
+              R"({"type":"subscribed","topic":"room:RM_a","seq":7})");
     EXPECT_EQ(render_unsubscribed("room:RM_a"), R"({"type":"unsubscribed","topic":"room:RM_a"})");
     EXPECT_EQ(render_resync_required("user:U_1", 12),
               R"({"type":"resync_required","topic":"user:U_1","seq":12})");
@@ -125,7 +126,8 @@ TEST(RealtimeRender, ControlFramesAreCompactJson) {
 }
 
 TEST(RealtimeRender, ErrorEscapesItsStrings) {
-    const std::string text = render_error("invalid_argument", "bad \"x\"\n\\ \x01 \xC3\xA9", "room:a");
+    const std::string text =
+        render_error("invalid_argument", "bad \"x\"\n\\ \x01 \xC3\xA9", "room:a");
     const json::object o = json::parse(text).as_object();
     EXPECT_EQ(o.at("message"), "bad \"x\"\n\\ \x01 \xC3\xA9");
     EXPECT_EQ(o.at("topic"), "room:a");
@@ -140,8 +142,8 @@ TEST(RealtimeRender, EventFrameWrapsTheStoredDataVerbatim) {
     e.data_json = R"({"userId":"U_b", "reason":"removed"})";
     EXPECT_EQ(render_event_frame(e),
               R"({"type":"event","topic":"room:RM_a","seq":42,"event":"stage.left",)"
-              R"("at":")" + core::format_iso8601(e.at) +
-                  R"(","data":{"userId":"U_b", "reason":"removed"}})");
+              R"("at":")" +
+                  core::format_iso8601(e.at) + R"(","data":{"userId":"U_b", "reason":"removed"}})");
     EXPECT_EQ(core::format_iso8601(e.at).size(), 24U);  // 2026-11-19T...123Z
 
     e.data_json.clear();  // never emits an invalid frame

@@ -91,9 +91,8 @@ protected:
 
     void start(HubOptions o = test_options()) {
         hub = std::make_unique<Hub>(
-            ioc, store,
-            [this](const rooms::Actor& a, const std::string& topic)
-                -> std::optional<rooms::Error> {
+            ioc, *hub_store,
+            [this](const rooms::Actor& a, const std::string& topic) -> std::optional<rooms::Error> {
                 authorized.push_back(a.user_id + " " + topic);
                 if (auto it = refusals.find(topic); it != refusals.end()) {
                     return it->second;
@@ -150,8 +149,7 @@ protected:
         bool done = false;
         beast::error_code result;
         beast::get_lowest_layer(c.ws).async_connect(
-            tcp::endpoint(net::ip::make_address("127.0.0.1"), port),
-            [&](beast::error_code ec) {
+            tcp::endpoint(net::ip::make_address("127.0.0.1"), port), [&](beast::error_code ec) {
                 if (ec) {
                     result = ec;
                     done = true;
@@ -223,8 +221,9 @@ protected:
 
     net::io_context ioc;
     FakeEventStore store;
-    std::map<std::string, rooms::Error> refusals;  ///< topic → refusal by the authorizer
-    std::vector<std::string> authorized;           ///< "user topic" per authorizer call
+    store::Store* hub_store = &store;  ///< what the hub reads; tests may point it elsewhere
+    std::map<std::string, rooms::Error> refusals;        ///< topic → refusal by the authorizer
+    std::vector<std::string> authorized;                 ///< "user topic" per authorizer call
     rooms::Actor actor = rooms::Actor::user("U_alice");  ///< given to the next accepted socket
     tcp::acceptor acceptor{ioc};
     unsigned short port = 0;

@@ -1,7 +1,6 @@
 // Realtime hub connection lifecycle: frame limits, slow consumers, keep-alive, connection limit,
 // shutdown.
 #include "cohost/server/realtime/hub.hpp"
-
 #include "unit/server/realtime/hub_fixture.hpp"
 
 namespace cohost::server::realtime::testing {
@@ -39,7 +38,7 @@ TEST_F(HubLifecycleTest, SlowConsumerIsClosedWith1008AndCounted) {
         poll();
     }
     ASSERT_EQ(hub->slow_consumer_drops(), 1U) << "published " << published;
-    EXPECT_EQ(hub->subscriber_count("room:RM_a"), 0U);  // unsubscribed at once
+    EXPECT_EQ(hub->subscriber_count("room:RM_a"), 0U);               // unsubscribed at once
     hub->publish({store.append("room:RM_a", "chat.message", big)});  // no longer queued
     EXPECT_EQ(hub->slow_consumer_drops(), 1U);
 
@@ -169,11 +168,10 @@ TEST_F(HubLifecycleTest, OverMaxConnectionsTheUpgradeIsAnswered503) {
     beast::get_lowest_layer(second.ws).async_connect(
         tcp::endpoint(net::ip::make_address("127.0.0.1"), port), [&](beast::error_code ec) {
             ASSERT_FALSE(ec);
-            second.ws.async_handshake(res, "127.0.0.1", "/v1/realtime",
-                                      [&](beast::error_code ec2) {
-                                          result = ec2;
-                                          done = true;
-                                      });
+            second.ws.async_handshake(res, "127.0.0.1", "/v1/realtime", [&](beast::error_code ec2) {
+                result = ec2;
+                done = true;
+            });
         });
     ASSERT_TRUE(run_until([&] { return done; }));
     EXPECT_EQ(result, websocket::error::upgrade_declined);

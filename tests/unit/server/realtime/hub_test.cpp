@@ -170,7 +170,9 @@ TEST_P(HubInterleaving, NoGapAndNoDuplicateAroundSubscribe) {
     const int lag = GetParam();
     constexpr int kEvents = 300;
     constexpr int kClients = 6;
-    start();
+    HubOptions o = test_options();
+    o.queue_limit = 1024;  // one event per loop turn outpaces one write per turn: not the point
+    start(o);
     std::vector<Client*> cs;
     for (int i = 0; i < kClients; ++i) {
         cs.push_back(&connect());
@@ -215,15 +217,19 @@ TEST_P(HubInterleaving, NoGapAndNoDuplicateAroundSubscribe) {
             }
             return true;
         },
-        10s)) << [&] {
-        std::string why = "n=" + std::to_string(n);
-        for (Client* c : cs) {
-            why += " | frames=" + std::to_string(c->frames.size()) +
-                   (c->frames.empty() ? "" : " first=" + c->frames.front() + " last=" + c->frames.back());
-        }
-        return why;
-    }();
+        10s))
+        << [&] {
+               std::string why = "n=" + std::to_string(n);
+               for (Client* c : cs) {
+                   why += " | frames=" + std::to_string(c->frames.size()) +
+                          (c->frames.empty()
+                               ? ""
+                               : " first=" + c->frames.front() + " last=" + c->frames.back());
+               }
+               return why;
+           }();
 
+    EXPECT_EQ(hub->slow_consumer_drops(), 0U);
     for (int i = 0; i < kClients; ++i) {
         Client& c = *cs[static_cast<std::size_t>(i)];
         const json::object sub = json::parse(c.frames.front()).as_object();
@@ -320,6 +326,19 @@ TEST_F(HubTest, ErrorEchoesTheTopicOfAnInvalidSubscribe) {
     EXPECT_EQ(err.at("topic"), "room:RM_a");
 }
 
+TEST_F(HubTest, ConnectionSubscriptionsAreCapped) {
+    start();
+    Client& c = connect();
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_EQ(subscribe(c, "room:RM_" + std::to_string(i)).at("type"), "subscribed");
+    }
+    const json::object err = subscribe(c, "room:RM_extra");
+    EXPECT_EQ(err.at("type"), "error");
+    EXPECT_EQ(err.at("code"), "invalid_argument");
+    EXPECT_EQ(err.at("topic"), "room:RM_extra");
+    EXPECT_EQ(subscribe(c, "room:RM_7").at("type"), "subscribed");  // already one: fine
+}
+
 TEST_F(HubTest, UnsubscribeStopsDelivery) {
     start();
     Client& c = connect();
@@ -376,8 +395,7 @@ TEST_F(HubTest, ListenerSeesSubscriptionsUnsubscribesAndDisconnects) {
     next(a);
 
     bool closed = false;
-    b.ws.async_close(websocket::close_code::normal,
-                     [&](beast::error_code) { closed = true; });
+    b.ws.async_close(websocket::close_code::normal, [&](beast::error_code) { closed = true; });
     ASSERT_TRUE(run_until([&] { return closed && hub->connection_count() == 1; }));
     EXPECT_EQ(hub->subscriber_count("room:RM_a"), 1U);
     EXPECT_EQ(listener.calls, (std::vector<std::string>{
