@@ -2,6 +2,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/parser.hpp>
+#include <cmath>
 
 namespace cohost::server::app::detail {
 
@@ -14,6 +15,27 @@ void refuse(rooms::Errc code, std::string message, json::object details) {
 void refuse_field(std::string_view field, std::string message) {
     throw rooms::ErrorException(rooms::invalid(field, std::move(message)));
 }
+
+namespace {
+/// Boost.JSON 1.81 turns out-of-range literals such as `1e400` into inf/NaN, which would then be
+/// serialized as non-JSON `Infinity`. Refuse them at the edge. Depth is bounded by the parser.
+bool all_finite(const json::value& v) {
+    switch (v.kind()) {
+        case json::kind::double_: return std::isfinite(v.get_double());
+        case json::kind::array:
+            for (const auto& e : v.get_array()) {
+                if (!all_finite(e)) return false;
+            }
+            return true;
+        case json::kind::object:
+            for (const auto& kv : v.get_object()) {
+                if (!all_finite(kv.value())) return false;
+            }
+            return true;
+        default: return true;
+    }
+}
+}  // namespace
 
 json::object parse_body(const http::Request& req, int max_depth) {
     const auto& body = req.body();
@@ -29,6 +51,9 @@ json::object parse_body(const http::Request& req, int max_depth) {
     }
     if (!v.is_object()) {
         refuse(rooms::Errc::InvalidJson, "the body must be a JSON object");
+    }
+    if (!all_finite(v)) {
+        refuse(rooms::Errc::InvalidJson, "numbers must be finite");
     }
     return std::move(v.as_object());
 }

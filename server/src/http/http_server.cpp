@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -145,8 +146,11 @@ net::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Impl> srv) {
             co_return;
         }
         if (ec) {
-            // EMFILE and friends: log and keep accepting rather than dying.
-            srv->log->warn("accept failed error={}", ec.message());
+            // EMFILE and friends: back off instead of spinning, and log once per back-off.
+            srv->log->warn("accept failed error={}; retrying in 100 ms", ec.message());
+            net::steady_timer pause(srv->ioc, std::chrono::milliseconds(100));
+            auto waited = co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+            (void)waited;
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);

@@ -35,7 +35,12 @@ ParseResult refuse(rooms::Errc code, std::string message, std::string topic = {}
 std::string excerpt(std::string_view s) {
     constexpr std::size_t kMax = 40;
     std::string out;
-    for (char c : s.substr(0, kMax)) {
+    std::size_t cut = std::min(s.size(), kMax);
+    // Never split a UTF-8 sequence: error frames are WebSocket text frames (RFC 6455 §8.1).
+    while (cut < s.size() && cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
+    for (char c : s.substr(0, cut)) {
         out.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
     }
     if (s.size() > kMax) {

@@ -51,7 +51,7 @@ void reject_unavailable(beast::tcp_stream&& stream, unsigned version) {
     r->res.set(http::field::content_type, "application/json");
     r->res.set(http::field::retry_after, "5");
     r->res.keep_alive(false);
-    r->res.body() = R"({"error":{"code":"unavailable","message":"too many realtime connections"}})";
+    r->res.body() = R"({"error":{"code":"unavailable","message":"too many realtime connections","details":{}}})";
     r->res.prepare_payload();
     r->stream.expires_after(kRejectTimeout);
     http::async_write(r->stream, r->res, [r](beast::error_code, std::size_t) {

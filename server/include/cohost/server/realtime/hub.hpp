@@ -35,7 +35,7 @@ struct HubOptions {
     std::size_t max_frame_bytes = 16 * 1024;       ///< inbound frame limit
     std::chrono::seconds ping_interval{20};        ///< server pings this often
     std::chrono::seconds idle_timeout{60};         ///< drop a client silent this long
-    int replay_limit = 1000;                       ///< max events replayed per subscribe
+    int replay_limit = 1000;                       ///< events read per store batch during a replay
     int max_connections = 100000;
 };
 
