@@ -4,10 +4,13 @@
 // build output ../../build/bin/cohostd is used, so `node --test` also works by hand after a build.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import yaml from 'js-yaml';
+import WebSocket from 'ws';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -33,17 +36,42 @@ export function cohostdPath() {
 /**
  * Spawns cohostd on 127.0.0.1:0 with a fresh data dir, API key `APIinterop`, a random 40-character
  * secret and `--dev-login` (or `--no-dev-login`), and waits (20 s bound) for the stdout line
- * `... ready http://<addr>`. Returns {baseUrl, apiKey, apiSecret, pid, output(), stop()}.
+ * `... ready http://<addr>`. Returns {baseUrl, apiKey, apiSecret, dataDir, pid, output(), stop(), kill(),
+ * exitStatus()}.
+ *
+ * Options for restarts and configuration (all optional):
+ * - `config`: a YAML text, or an object dumped to YAML, written to a temporary file passed as
+ *   `--config` (the file is removed by stop()).
+ * - `dataDir`: reuse this data dir (e.g. the `dataDir` of an earlier, stopped instance); a reused
+ *   dir is kept by stop(), a fresh one is removed unless `keepDataDir` is true.
+ * - `apiSecret`: use this secret instead of a random one (a restart must keep it).
  */
-export async function startCohostd({ extraArgs = [], devLogin = true, readyTimeoutMs = 20_000 } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cohost-interop-'));
-  const apiSecret = randomSecret();
+export async function startCohostd({
+  extraArgs = [], devLogin = true, readyTimeoutMs = 20_000, config, dataDir: reuseDataDir,
+  keepDataDir = false, apiSecret: givenSecret,
+} = {}) {
+  const dataDir = reuseDataDir ?? mkdtempSync(join(tmpdir(), 'cohost-interop-'));
+  const removeDataDir = !reuseDataDir && !keepDataDir;
+  const apiSecret = givenSecret ?? randomSecret();
+  let configDir = null;
+  const configArgs = [];
+  if (config !== undefined) {
+    configDir = mkdtempSync(join(tmpdir(), 'cohost-interop-config-'));
+    const file = join(configDir, 'cohost.yaml');
+    writeFileSync(file, typeof config === 'string' ? config : yaml.dump(config));
+    configArgs.push('--config', file);
+  }
+  const cleanupFiles = () => {
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+    if (removeDataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const args = [
     '--http-addr', '127.0.0.1:0',
     '--data-dir', dataDir,
     '--api-key', API_KEY,
     '--api-secret', apiSecret,
     devLogin ? '--dev-login' : '--no-dev-login',
+    ...configArgs,
     ...extraArgs,
   ];
   const child = spawn(cohostdPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -92,10 +120,11 @@ export async function startCohostd({ extraArgs = [], devLogin = true, readyTimeo
     child.on('error', onError);
   }).catch((err) => {
     if (child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    cleanupFiles();
     throw err;
   });
 
+  /** SIGTERM (SIGKILL after 5 s), then removes the config file and a fresh data dir. */
   async function stop() {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -106,10 +135,23 @@ export async function startCohostd({ extraArgs = [], devLogin = true, readyTimeo
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    cleanupFiles();
   }
 
-  return { baseUrl, apiKey: API_KEY, apiSecret, pid: child.pid, output: () => output, stop };
+  /** SIGKILL (a crash), keeping the data dir for a restart; stop() still cleans up afterwards. */
+  async function kill() {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      process.kill(child.pid, 'SIGKILL');
+      await exited;
+    }
+  }
+
+  /** {code, signal} once the process has exited, else null. */
+  const exitStatus = () => (child.exitCode !== null || child.signalCode !== null
+    ? { code: child.exitCode, signal: child.signalCode } : null);
+
+  return { baseUrl, apiKey: API_KEY, apiSecret, dataDir, pid: child.pid, output: () => output, stop, kill, exitStatus };
 }
 
 /**
@@ -155,4 +197,110 @@ export async function devLogin(baseUrl, userId, displayName) {
 /** Formats a status + body for assertion messages. */
 export function show(r) {
   return `${r.status} ${typeof r.body === 'string' ? r.body : JSON.stringify(r.body)}`;
+}
+
+/**
+ * A realtime WebSocket client (`GET /v1/realtime?token=`, product.md §5/§10) that keeps every
+ * frame it receives. `subscribe(topic, since?)` resolves with the `subscribed` frame (rejects on an
+ * `error` frame for that topic); `events(topic)` lists the `event` frames of a topic in arrival
+ * order; `waitForEvent(topic, predicate, {from, timeoutMs})` resolves with the first event at index
+ * ≥ `from` (default 0) of `events(topic)` that matches, bounded by `timeoutMs` (default 10 s).
+ */
+export async function openRealtime(baseUrl, token, { openTimeoutMs = 10_000 } = {}) {
+  const url = `${baseUrl.replace(/^http/, 'ws')}/v1/realtime?token=${encodeURIComponent(token)}`;
+  const ws = new WebSocket(url);
+  const frames = [];
+  const waiters = new Set();
+  let closed = null;
+  const notify = () => {
+    for (const w of [...waiters]) w();
+  };
+  ws.on('message', (data) => {
+    try {
+      frames.push(JSON.parse(data.toString()));
+    } catch {
+      frames.push({ type: '<unparsable>', text: data.toString() });
+    }
+    notify();
+  });
+  ws.on('close', (code, reason) => {
+    closed = { code, reason: reason.toString() };
+    notify();
+  });
+  await new Promise((resolvePromise, rejectPromise) => {
+    const timer = setTimeout(() => rejectPromise(new Error(`realtime: no open within ${openTimeoutMs} ms`)), openTimeoutMs);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolvePromise();
+    });
+    ws.once('error', (err) => {
+      clearTimeout(timer);
+      rejectPromise(err);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      clearTimeout(timer);
+      rejectPromise(new Error(`realtime upgrade refused: HTTP ${res.statusCode}`));
+    });
+  });
+  ws.on('error', () => {}); // errors after open surface as `close`
+
+  function waitFrame(predicate, what, timeoutMs) {
+    const found = frames.find(predicate);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolvePromise, rejectPromise) => {
+      const check = () => {
+        const f = frames.find(predicate);
+        if (f) {
+          done();
+          resolvePromise(f);
+        } else if (closed) {
+          done();
+          rejectPromise(new Error(`realtime socket closed (${closed.code} ${closed.reason}) while waiting for ${what}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        rejectPromise(new Error(`realtime: timed out after ${timeoutMs} ms waiting for ${what}; frames:\n` +
+          frames.map((f) => JSON.stringify(f)).join('\n')));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+    });
+  }
+
+  const events = (topic) => frames.filter((f) => f.type === 'event' && f.topic === topic);
+
+  return {
+    frames,
+    events,
+    closed: () => closed,
+    async subscribe(topic, since, timeoutMs = 10_000) {
+      const frame = { type: 'subscribe', topic };
+      if (since !== undefined) frame.since = since;
+      const mark = frames.length;
+      ws.send(JSON.stringify(frame));
+      const f = await waitFrame((x, i) => i >= mark && (x.type === 'subscribed' || x.type === 'error') && x.topic === topic,
+        `subscribed ${topic}`, timeoutMs);
+      if (f.type === 'error') throw new Error(`subscribe ${topic} refused: ${JSON.stringify(f)}`);
+      return f;
+    },
+    /** Number of events of `topic` received so far (a `from` for waitForEvent). */
+    cursor: (topic) => events(topic).length,
+    async waitForEvent(topic, predicate, { from = 0, timeoutMs = 10_000, what = 'an event' } = {}) {
+      const pick = () => events(topic).slice(from).find(predicate);
+      try {
+        await waitFrame(() => pick() !== undefined, `${what} on ${topic} (from #${from})`, timeoutMs);
+      } catch (err) {
+        throw new Error(`${err.message}\nevents on ${topic}: ${events(topic).map((e) =>
+          `#${e.seq} ${e.event} ${JSON.stringify(e.data)}`).join('\n')}`);
+      }
+      return pick();
+    },
+    close() {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+    },
+  };
 }

@@ -3,6 +3,7 @@
 // its body must validate against the documented schema (undocumented fields are reported), and an
 // error's code must be one the documented response names.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
@@ -327,6 +328,26 @@ describe('openapi.yaml matches the running server', () => {
     } finally {
       await off.stop();
     }
+  });
+
+  test('media webhook and metrics', async () => {
+    const body = JSON.stringify({ event: 'room_started', id: 'EV_openapi1', createdAt: '1795820002',
+      room: { sid: 'RM_sid', name: 'RM_unknown' } });
+    const at = new AccessToken(server.apiKey, server.apiSecret, { ttl: '5m' });
+    at.sha256 = createHash('sha256').update(body).digest('base64');
+    const jwt = await at.toJwt();
+    const headers = { 'content-type': 'application/webhook+json' };
+    conform('POST', '/v1/livekit/webhook', await call(base, 'POST', '/v1/livekit/webhook',
+      { body, headers: { ...headers, authorization: jwt } }), 200);
+    conform('POST', '/v1/livekit/webhook', await call(base, 'POST', '/v1/livekit/webhook',
+      { body, headers: { ...headers, authorization: `Bearer ${jwt}` } }), 401, 'unauthenticated');
+    conform('POST', '/v1/livekit/webhook', await call(base, 'POST', '/v1/livekit/webhook',
+      { body: body.replace('RM_unknown', 'RM_tampered'), headers: { ...headers, authorization: jwt } }), 401, 'unauthenticated');
+
+    const metrics = await call(base, 'GET', '/metrics');
+    conform('GET', '/metrics', metrics, 200);
+    assert.match(metrics.headers.get('content-type') || '', /^text\/plain; version=0\.0\.4/);
+    assert.match(String(metrics.body), /^cohost_livekit_webhooks_total\{.*result="(applied|ignored)".*\} [1-9]/m);
   });
 
   test('every documented operation was exercised', () => {

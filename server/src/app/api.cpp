@@ -6,6 +6,7 @@
 
 #include "api_routes.hpp"
 #include "api_support.hpp"
+#include "cohost/server/app/media_sync.hpp"
 #include "cohost/server/http/routes.hpp"
 
 namespace cohost::server::app {
@@ -124,6 +125,9 @@ void register_api_routes(http::Router& router, ApiContext* ctx) {
     detail::register_room_routes(router, ctx);
     detail::register_invitation_routes(router, ctx);
     detail::register_stage_routes(router, ctx);
+    detail::register_metrics_routes(router, ctx);
+    router.add(verb::post, "/v1/livekit/webhook",
+               [ctx](Request& req) { return webhook_response(ctx->media, req); });
     router.add(verb::get, "/v1/realtime", [](Request&) {
         Response r = Response::error(
             rooms::make_error(Errc::InvalidArgument, "this endpoint needs a WebSocket upgrade"));

@@ -14,5 +14,7 @@ Principal require_auth(ApiContext& ctx, http::Request& req);
 void register_room_routes(http::Router& r, ApiContext* ctx);
 void register_invitation_routes(http::Router& r, ApiContext* ctx);
 void register_stage_routes(http::Router& r, ApiContext* ctx);
+/// `GET /metrics` (api_metrics.cpp).
+void register_metrics_routes(http::Router& r, ApiContext* ctx);
 
 }  // namespace cohost::server::app::detail

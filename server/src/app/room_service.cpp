@@ -197,7 +197,8 @@ struct RoomService::Impl {
             if (ec || stopped) return;
             try {
                 const auto now = clock.now();
-                store.prune_events(now - opts.retention_age, opts.retention_events);
+                store.prune_events(now - opts.retention_age, opts.retention_events,
+                                   opts.outbox_hold ? opts.outbox_hold() : store::OutboxHold{});
                 store.prune_idempotency(now - opts.idempotency_ttl);
             } catch (const std::exception& e) {
                 log->error("maintenance failed error={}", e.what());
@@ -412,5 +413,43 @@ rooms::StageMember RoomService::set_permissions(const rooms::Actor& a, const std
 }
 
 void RoomService::run_timers(const std::string& room_id) { impl_->on_timer(room_id); }
+
+// ---- media facts ---------------------------------------------------------------------------
+
+MediaOutcome RoomService::apply_media(const std::string& room_id, MediaFact fact,
+                                      const std::string& identity, rooms::TrackSource source) {
+    for (int attempt = 1;; ++attempt) {
+        auto state = impl_->store.load_room_state(room_id);
+        if (!state) return MediaOutcome::UnknownRoom;
+        if (state->room.status == rooms::RoomStatus::Ended) return MediaOutcome::RoomEnded;
+        if (fact != MediaFact::RoomFinished && state->member(identity) == nullptr) {
+            return MediaOutcome::NotOnStage;
+        }
+        const auto now = impl_->clock.now();
+        rooms::Decision d;
+        switch (fact) {
+            case MediaFact::ParticipantJoined:
+                d = rooms::on_participant_joined(*state, identity, now);
+                break;
+            case MediaFact::TrackPublished:
+                d = rooms::on_track_published(*state, identity, source, now);
+                break;
+            case MediaFact::TrackUnpublished:
+                d = rooms::on_track_unpublished(*state, identity, source, now);
+                break;
+            case MediaFact::ParticipantLeft:
+                d = rooms::on_participant_left(*state, identity, now);
+                break;
+            case MediaFact::RoomFinished:
+                d = rooms::on_media_room_finished(*state, now);
+                break;
+        }
+        if (d.empty()) return MediaOutcome::Unchanged;
+        if (impl_->commit(*state, d)) return MediaOutcome::Applied;
+        if (attempt == kMaxCommitAttempts) {
+            refuse(make_error(Errc::Conflict, "concurrent update, retry"));
+        }
+    }
+}
 
 }  // namespace cohost::server::app

@@ -13,10 +13,13 @@
 #include "cohost/core/log.hpp"
 #include "cohost/server/app/api.hpp"
 #include "cohost/server/app/auth.hpp"
+#include "cohost/server/app/group_commit.hpp"
+#include "cohost/server/app/media_sync.hpp"
 #include "cohost/server/app/room_service.hpp"
 #include "cohost/server/http/http_server.hpp"
 #include "cohost/server/realtime/hub.hpp"
 #include "cohost/server/store/store.hpp"
+#include "../outbox/webhook_sender.hpp"
 
 namespace cohost::server::app {
 
@@ -65,6 +68,28 @@ std::optional<rooms::Error> authorize_topic(store::Store& store, const rooms::Ac
     return rooms::make_error(Errc::InvalidArgument, "unknown topic");
 }
 
+/// The gauges read from the store and the hub when /metrics is scraped.
+void register_server_metrics(Metrics& metrics, store::Store& st, realtime::Hub& hub) {
+    metrics.gauge("cohost_active_rooms", "Rooms not ended (idle, live or reconnecting).",
+                  [&st] { return static_cast<double>(st.active_room_ids().size()); });
+    metrics.gauge("cohost_stage_members", "Hosts and co-hosts on the stage of active rooms.",
+                  [&st] { return static_cast<double>(st.count_stage_members()); });
+    metrics.gauge("cohost_realtime_connections", "Open realtime WebSocket connections.",
+                  [&hub] { return static_cast<double>(hub.connection_count()); });
+    metrics.counter_fn("cohost_realtime_slow_consumer_drops_total",
+                       "Realtime connections closed for falling behind (slow_consumer).",
+                       [&hub] { return static_cast<double>(hub.slow_consumer_drops()); });
+}
+
+/// Holds committed events until their group-commit batch is durable, then hands them on in
+/// commit order (dropped if the batch fails: nobody may hear of a change that was lost).
+EventPublisher after_durable(GroupCommit* group, EventPublisher next) {
+    if (group == nullptr) return next;
+    return [group, next = std::move(next)](const std::vector<store::StoredEvent>& events) {
+        group->after_durable([next, events] { next(events); });
+    };
+}
+
 net::ip::tcp::endpoint parse_endpoint(const std::string& addr) {
     const auto colon = addr.rfind(':');
     std::string host = addr.substr(0, colon);
@@ -83,10 +108,16 @@ struct Server::Impl {
     net::io_context ioc{1};
     std::string secret;
     bool generated = false;
+    /// Declared before everything it reads, so it is destroyed after them.
+    std::unique_ptr<Metrics> metrics = std::make_unique<Metrics>();
     std::unique_ptr<store::Store> store;
+    /// After `store` (destroyed first, flushing what is open); null when group commit is off.
+    std::unique_ptr<GroupCommit> group;
     std::unique_ptr<Authenticator> auth;
     std::unique_ptr<realtime::Hub> hub;
     std::unique_ptr<RoomService> service;
+    std::unique_ptr<MediaSync> media;  ///< webhooks in, RemoveParticipant/DeleteRoom out
+    std::unique_ptr<outbox::WebhookSender> webhooks;  ///< outgoing webhooks; null with no URL
     std::unique_ptr<ApiContext> ctx;
     http::Router router;
     std::unique_ptr<http::HttpServer> http;
@@ -100,9 +131,13 @@ Server::Server(Config cfg, const core::Clock* clock)
     : impl_(std::make_unique<Impl>(std::move(cfg), clock)) {}
 
 Server::~Server() {
+    // First, while everything its held events go to is still alive.
+    if (impl_->group) impl_->group->flush_now();
     if (impl_->http) impl_->http->stop();
     if (impl_->hub) impl_->hub->close_all();
     if (impl_->service) impl_->service->stop();
+    if (impl_->media) impl_->media->stop();
+    if (impl_->webhooks) impl_->webhooks->stop();
 }
 
 void Server::start() {
@@ -118,6 +153,10 @@ void Server::start() {
         db_path = m.cfg.store_url.substr(9);
     }
     m.store = store::open_sqlite({db_path, m.cfg.sqlite_synchronous_full});
+    if (m.cfg.store_group_commit) {
+        m.group = std::make_unique<GroupCommit>(m.ioc, *m.store, m.cfg.store_group_commit_max);
+        m.store->set_write_hook([g = m.group.get()] { g->before_write(); });
+    }
     m.auth = std::make_unique<Authenticator>(m.cfg.api_key, m.secret, m.clock);
 
     realtime::HubOptions hub_opts;
@@ -126,6 +165,10 @@ void Server::start() {
     hub_opts.idle_timeout = m.cfg.realtime_idle_timeout;
     hub_opts.replay_limit = m.cfg.realtime_retention_events;
     hub_opts.max_connections = m.cfg.realtime_max_connections;
+    // A subscribe reads seqs and replays events: only durable ones may leave the process.
+    hub_opts.before_store_read = [g = m.group.get()] {
+        if (g != nullptr) g->flush_now();
+    };
     store::Store& st = *m.store;
     m.hub = std::make_unique<realtime::Hub>(
         m.ioc, st,
@@ -139,14 +182,55 @@ void Server::start() {
     svc.retention_events = m.cfg.realtime_retention_events;
     svc.retention_age = m.cfg.realtime_retention_age;
     realtime::Hub& hub = *m.hub;
+    std::unique_ptr<MediaSync>& media = m.media;
+    std::unique_ptr<outbox::WebhookSender>& webhooks = m.webhooks;
+    // Pruning keeps what the webhook sender still owes (docs/webhooks.md).
+    svc.outbox_hold = [&webhooks] {
+        return webhooks ? webhooks->outbox_hold() : store::OutboxHold{};
+    };
     m.service = std::make_unique<RoomService>(
         m.ioc, st, m.clock, svc,
-        [&hub](const std::vector<store::StoredEvent>& events) { hub.publish(events); });
+        after_durable(m.group.get(),
+                      [&hub, &media, &webhooks](const std::vector<store::StoredEvent>& events) {
+                          hub.publish(events);
+                          if (media) media->on_committed(events);  // RemoveParticipant / DeleteRoom
+                          if (webhooks) webhooks->notify(events);  // outgoing webhooks
+                      }));
+    m.media =
+        make_media_sync(m.ioc, *m.service, st, m.clock, m.metrics.get(), m.cfg, m.cfg.api_key,
+                        m.secret);
     m.ctx = std::make_unique<ApiContext>(ApiContext{*m.service, st, *m.auth, m.cfg});
+    m.ctx->metrics = m.metrics.get();
+    register_server_metrics(*m.metrics, st, hub);
+    if (GroupCommit* g = m.group.get()) {
+        m.metrics->counter_fn("cohost_store_group_commits_total",
+                              "Group-commit batches flushed (one SQLite transaction each).",
+                              [g] { return static_cast<double>(g->batches()); });
+        m.metrics->counter_fn("cohost_store_group_commit_writes_total",
+                              "Commits made inside group-commit batches.",
+                              [g] { return static_cast<double>(g->writes()); });
+        m.metrics->counter_fn("cohost_store_group_commit_failures_total",
+                              "Group-commit batches that could not be made durable.",
+                              [g] { return static_cast<double>(g->failures()); });
+    }
+    if (!m.cfg.webhook_urls.empty()) {
+        outbox::WebhookSenderOptions wh;
+        wh.urls = m.cfg.webhook_urls;
+        wh.timeout = m.cfg.webhook_timeout;
+        wh.retry_initial = m.cfg.webhook_retry_initial;
+        wh.retry_max = m.cfg.webhook_retry_max;
+        wh.max_backlog_age = m.cfg.webhook_max_backlog_age;
+        wh.api_key = m.cfg.api_key;
+        wh.api_secret = m.secret;
+        m.webhooks = std::make_unique<outbox::WebhookSender>(m.ioc, st, m.clock,
+                                                             m.metrics.get(), std::move(wh));
+    }
+    m.ctx->media = m.media.get();
     register_api_routes(m.router, m.ctx.get());
 
     http::HttpServerOptions http_opts;
     http_opts.max_body_bytes = m.cfg.http_max_body;
+    http_opts.gate = m.group.get();
     ApiContext& ctx = *m.ctx;
     m.http = std::make_unique<http::HttpServer>(
         m.ioc, m.router, hub,
@@ -157,6 +241,11 @@ void Server::start() {
         },
         http_opts);
     m.service->start();
+    if (m.webhooks) m.webhooks->start();
+    m.media->start();
+    m.log->info("media mode={} livekit_url={} enforcement={}",
+                m.cfg.media_mode == MediaMode::Livekit ? "livekit" : "embedded",
+                m.cfg.livekit_url.empty() ? "-" : m.cfg.livekit_url, m.media->has_client());
     m.http->listen(parse_endpoint(m.cfg.http_addr));
     m.log->info("listening http={} store={} dev_login={}", m.cfg.http_addr, db_path,
                 m.cfg.dev_login_enabled());
@@ -170,6 +259,9 @@ void Server::stop() {
         if (m.http) m.http->stop();
         if (m.hub) m.hub->close_all();
         if (m.service) m.service->stop();
+        if (m.media) m.media->stop();
+        if (m.webhooks) m.webhooks->stop();
+        if (m.group) m.group->flush_now();
         // Give sessions a moment to send close frames, then stop the loop for good.
         auto timer = std::make_shared<net::steady_timer>(m.ioc, std::chrono::milliseconds(200));
         timer->async_wait([timer, this](const boost::system::error_code&) { impl_->ioc.stop(); });

@@ -79,6 +79,46 @@ constexpr std::array kKeys{
             c.media_public_url = s;
         }},
     Key{"media.token_ttl", [](Config& c, const Value& v) { c.media_token_ttl = as_seconds(v); }},
+    Key{"media.mode",
+        [](Config& c, const Value& v) {
+            const std::string s = as_string(v);
+            if (s != "embedded" && s != "livekit") {
+                fail(v, "expected embedded or livekit, got '" + s + "'");
+            }
+            c.media_mode = s == "livekit" ? MediaMode::Livekit : MediaMode::Embedded;
+        }},
+    Key{"livekit.url",
+        [](Config& c, const Value& v) {
+            std::string s = as_string(v);
+            const auto scheme_end = s.find("://");
+            const std::string scheme =
+                scheme_end == std::string::npos ? std::string() : s.substr(0, scheme_end);
+            const bool known = scheme == "http" || scheme == "https" || scheme == "ws" ||
+                               scheme == "wss";
+            if (!s.empty() && (!known || s.size() == scheme_end + 3 ||
+                               s.find_first_of(" \t@?#", scheme_end + 3) != std::string::npos)) {
+                fail(v, "must be an http(s):// or ws(s):// URL without credentials or query "
+                        "(e.g. http://127.0.0.1:7880)");
+            }
+            c.livekit_url = std::move(s);
+        }},
+    Key{"livekit.api_key", [](Config& c, const Value& v) { c.livekit_api_key = as_string(v); }},
+    Key{"livekit.api_secret",
+        [](Config& c, const Value& v) { c.livekit_api_secret = as_string(v); }},  // never echoed
+    Key{"livekit.timeout", [](Config& c, const Value& v) { c.livekit_timeout = as_duration(v); }},
+    Key{"livekit.reconcile_interval",
+        [](Config& c, const Value& v) {
+            // `0` (with or without a unit) turns the reconciler off.
+            if (!v.null && (v.text == "0" || core::parse_duration(v.text) == core::Duration{0})) {
+                c.livekit_reconcile_interval = std::chrono::milliseconds{0};
+                return;
+            }
+            c.livekit_reconcile_interval = as_duration(v);
+        }},
+    Key{"livekit.webhook_dedup_size",
+        [](Config& c, const Value& v) {
+            c.livekit_webhook_dedup_size = static_cast<std::size_t>(as_int(v, 1, 10'000'000));
+        }},
     Key{"store.url",
         [](Config& c, const Value& v) {
             // Only the scheme goes into the message: a database URL may carry a password.
@@ -100,6 +140,12 @@ constexpr std::array kKeys{
                 fail(v, "expected full or normal, got '" + s + "'");
             }
             c.sqlite_synchronous_full = s == "full";
+        }},
+    Key{"store.group_commit",
+        [](Config& c, const Value& v) { c.store_group_commit = as_bool(v); }},
+    Key{"store.group_commit_max",
+        [](Config& c, const Value& v) {
+            c.store_group_commit_max = static_cast<std::size_t>(as_int(v, 1, 100000));
         }},
     Key{"rooms.invitation_ttl",
         [](Config& c, const Value& v) { c.policy.invitation_ttl = as_duration(v); }},
@@ -135,6 +181,16 @@ constexpr std::array kKeys{
         [](Config& c, const Value& v) {
             c.realtime_max_connections = int(as_int(v, 1, 10'000'000));
         }},
+    Key{"metrics.enabled", [](Config& c, const Value& v) { c.metrics_enabled = as_bool(v); }},
+    Key{"webhooks.urls", [](Config& c, const Value& v) { c.webhook_urls = as_http_urls(v); }},
+    Key{"webhooks.timeout",
+        [](Config& c, const Value& v) { c.webhook_timeout = as_duration(v); }},
+    Key{"webhooks.retry_initial",
+        [](Config& c, const Value& v) { c.webhook_retry_initial = as_duration(v); }},
+    Key{"webhooks.retry_max",
+        [](Config& c, const Value& v) { c.webhook_retry_max = as_duration(v); }},
+    Key{"webhooks.max_backlog_age",
+        [](Config& c, const Value& v) { c.webhook_max_backlog_age = as_duration(v); }},
 };
 
 const Key* find_key(std::string_view name) {
@@ -176,6 +232,14 @@ void set_from_node(Config& cfg, const Key& key, const YAML::Node& node, const st
     } else if (node.IsScalar()) {
         v.text = node.Scalar();
         v.quoted = node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
+    } else if (node.IsSequence() && key.name == "webhooks.urls") {
+        v.is_list = true;
+        for (const auto& item : node) {
+            if (!item.IsScalar()) {
+                fail(v, "expected a list of URLs");
+            }
+            v.list.push_back(item.Scalar());
+        }
     } else {
         fail(v, std::string("expected a single value, got a ") +
                     (node.IsSequence() ? "list" : "mapping"));
@@ -308,6 +372,19 @@ void validate(const Config& cfg) {
                           format_duration(p.invitation_ttl_min) + ", rooms.invitation_ttl_max " +
                           format_duration(p.invitation_ttl_max) + "]");
     }
+    if (cfg.webhook_retry_initial > cfg.webhook_retry_max) {
+        throw ConfigError("webhooks.retry_initial: " + format_duration(cfg.webhook_retry_initial) +
+                          " is longer than webhooks.retry_max (" +
+                          format_duration(cfg.webhook_retry_max) + ")");
+    }
+    if (cfg.media_mode == MediaMode::Livekit && cfg.livekit_url.empty()) {
+        throw ConfigError("livekit.url: required when media.mode is livekit");
+    }
+    if (cfg.livekit_api_key.empty() != cfg.livekit_api_secret.empty()) {
+        throw ConfigError(cfg.livekit_api_key.empty()
+                              ? "livekit.api_key: must be set when livekit.api_secret is"
+                              : "livekit.api_secret: must be set when livekit.api_key is");
+    }
     if (cfg.realtime_idle_timeout <= cfg.realtime_ping_interval) {
         throw ConfigError("realtime.idle_timeout: " + format_duration(cfg.realtime_idle_timeout) +
                           " must be longer than realtime.ping_interval (" +
@@ -400,10 +477,21 @@ std::string Config::dump_redacted() const {
     kv("udp_port", udp_port);
     kv("public_url", media_public_url);
     kv("token_ttl", format_duration(media_token_ttl));
+    kv("mode", media_mode == MediaMode::Livekit ? "livekit" : "embedded");
+    out << YAML::EndMap;
+    section("livekit");
+    kv("url", livekit_url);
+    kv("api_key", livekit_api_key);
+    kv("api_secret", livekit_api_secret.empty() ? "" : "<redacted>");
+    kv("timeout", format_duration(livekit_timeout));
+    kv("reconcile_interval", format_duration(livekit_reconcile_interval));
+    kv("webhook_dedup_size", livekit_webhook_dedup_size);
     out << YAML::EndMap;
     section("store");
     kv("url", store_url.empty() ? "sqlite://" + data_dir + "/cohost.db" : store_url);
     kv("sqlite_synchronous", sqlite_synchronous_full ? "full" : "normal");
+    kv("group_commit", store_group_commit);
+    kv("group_commit_max", store_group_commit_max);
     out << YAML::EndMap;
     section("rooms");
     kv("invitation_ttl", format_duration(policy.invitation_ttl));
@@ -422,6 +510,22 @@ std::string Config::dump_redacted() const {
     kv("ping_interval", format_duration(realtime_ping_interval));
     kv("idle_timeout", format_duration(realtime_idle_timeout));
     kv("max_connections", realtime_max_connections);
+    out << YAML::EndMap;
+    section("metrics");
+    kv("enabled", metrics_enabled);
+    out << YAML::EndMap;
+    section("webhooks");
+    out << YAML::Key << "urls" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& url : webhook_urls) {
+        // A query string may carry a receiver's token: only its presence is shown.
+        const auto q = url.find('?');
+        out << (q == std::string::npos ? url : url.substr(0, q) + "?<redacted>");
+    }
+    out << YAML::EndSeq;
+    kv("timeout", format_duration(webhook_timeout));
+    kv("retry_initial", format_duration(webhook_retry_initial));
+    kv("retry_max", format_duration(webhook_retry_max));
+    kv("max_backlog_age", format_duration(webhook_max_backlog_age));
     out << YAML::EndMap;
     out << YAML::EndMap;
     return std::string(out.c_str()) + "\n";

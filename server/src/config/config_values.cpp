@@ -220,3 +220,74 @@ bool is_loopback_host(std::string_view host) {
 }
 
 }  // namespace cohost::server::config_detail
+
+namespace cohost::server::config_detail {
+
+namespace {
+
+/// The URL up to its query or fragment: what may appear in messages.
+std::string without_query(std::string_view url) {
+    return quote(url.substr(0, url.find_first_of("?#")));
+}
+
+void check_http_url(const Value& v, std::string_view url) {
+    if (std::any_of(url.begin(), url.end(),
+                    [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; })) {
+        fail(v, without_query(url) + " contains a space or a control character");
+    }
+    if (url.starts_with("https://")) {
+        fail(v, without_query(url) +
+                    ": https:// is not supported by this build's webhook client (no TLS); use an "
+                    "http:// URL, e.g. a local TLS-terminating proxy");
+    }
+    if (!url.starts_with("http://")) {
+        fail(v, without_query(url) + " is not an http:// URL");
+    }
+    const std::string_view rest = url.substr(7);
+    const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (authority.find('@') != std::string_view::npos) {
+        fail(v, "credentials in a webhook URL are not supported (the receiver verifies the "
+                "Authorization JWT instead)");
+    }
+    if (url.find('#') != std::string_view::npos) {
+        fail(v, without_query(url) + ": a webhook URL has no #fragment");
+    }
+    std::string host;
+    std::uint16_t port = 0;
+    const bool with_port = split_host_port(authority, host, port);
+    if (!(with_port && port != 0) &&
+        !(!with_port && split_host_port(std::string(authority) + ":80", host, port))) {
+        fail(v, without_query(url) + ": invalid host or port (expected http://HOST[:PORT]/PATH)");
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> as_http_urls(const Value& v) {
+    std::vector<std::string> urls;
+    if (v.is_list) {
+        urls = v.list;
+    } else if (!v.null) {
+        std::size_t start = 0;
+        while (start <= v.text.size()) {
+            std::size_t end = v.text.find(',', start);
+            if (end == std::string::npos) end = v.text.size();
+            std::string item = v.text.substr(start, end - start);
+            const auto first = item.find_first_not_of(' ');
+            const auto last = item.find_last_not_of(' ');
+            item = first == std::string::npos ? std::string() : item.substr(first, last - first + 1);
+            if (!item.empty()) urls.push_back(std::move(item));
+            start = end + 1;
+        }
+    }
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+        check_http_url(v, urls[i]);
+        if (std::find(urls.begin(), urls.begin() + static_cast<std::ptrdiff_t>(i), urls[i]) !=
+            urls.begin() + static_cast<std::ptrdiff_t>(i)) {
+            fail(v, without_query(urls[i]) + " is listed twice");
+        }
+    }
+    return urls;
+}
+
+}  // namespace cohost::server::config_detail

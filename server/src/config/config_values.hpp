@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cohost/core/time.hpp"
 #include "cohost/server/config.hpp"
@@ -20,6 +21,8 @@ struct Value {
     std::string text;
     bool quoted = false;  ///< a quoted/`!!str` YAML scalar: refused where a number/bool is expected
     bool null = false;    ///< YAML `~` or nothing after the colon
+    bool is_list = false;            ///< a YAML sequence (only for list keys)
+    std::vector<std::string> list;   ///< its items, when `is_list`
 };
 
 /// Throws `ConfigError("<key>: <what>[ (<source>)]")`.
@@ -39,6 +42,10 @@ struct Value {
 [[nodiscard]] std::chrono::seconds as_seconds(const Value& v);
 /// `HOST:PORT`, `[IPv6]:PORT`; port 0 (ephemeral) allowed.
 [[nodiscard]] std::string as_host_port(const Value& v);
+/// A list of distinct `http://HOST[:PORT][/PATH][?QUERY]` URLs: a YAML sequence, or a
+/// comma-separated text (environment); empty text = empty list. Messages never echo a query
+/// string or credentials. `https://` is refused (the webhook client has no TLS).
+[[nodiscard]] std::vector<std::string> as_http_urls(const Value& v);
 
 /// Longest accepted duration: one year. Longer values are typos, and bounding them keeps every
 /// `now + duration` far from overflow.

@@ -125,6 +125,12 @@ net::awaitable<void> run_session(std::shared_ptr<HttpServer::Impl> srv, tcp::soc
             co_return;
         }
         Response resp = srv->router.dispatch(r);
+        if (srv->opts.gate != nullptr && srv->opts.gate->pending()) {
+            // Group commit: the answer leaves only once what it reports is durable.
+            if (!co_await srv->opts.gate->wait()) {
+                resp = error_response(rooms::Errc::Internal, "the change could not be saved");
+            }
+        }
         const bool keep = req.keep_alive();
         auto res = to_beast(resp, req.version(), keep);
         auto wr = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));

@@ -182,6 +182,9 @@ void Hub::Impl::handle_subscribe(WsSession& s, const std::string& topic,
     std::vector<Frame> frames;
     std::int64_t seq = 0;
     try {
+        if (opts.before_store_read) {
+            opts.before_store_read();
+        }
         if (auto refusal = authorizer(s.actor(), topic)) {
             send_error(s, refusal->code, refusal->message, topic);
             return;

@@ -36,6 +36,9 @@ std::string insert_sql(const char* table, const char* columns, int fields, bool 
 }  // namespace
 
 CommitResult SqliteStore::commit(const Changeset& c) {
+    if (write_hook_) {
+        write_hook_();  // may open a group-commit batch: `tx` is then a savepoint inside it
+    }
     Transaction tx(db_, Transaction::Mode::Immediate);
     CommitResult result;
     try {
@@ -51,6 +54,11 @@ CommitResult SqliteStore::commit(const Changeset& c) {
         return {CommitStatus::Conflict, {}};
     }
     tx.commit();
+    // Upserts keep the first created_at, so the cache forgets these users and the next
+    // get_user reads what was stored.
+    for (const User& user : c.users) {
+        user_cache_.erase(user.user_id);
+    }
     return result;
 }
 

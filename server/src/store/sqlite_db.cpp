@@ -225,13 +225,20 @@ bool Database::in_transaction() const noexcept { return sqlite3_get_autocommit(d
 // ---- Transaction --------------------------------------------------------------------------
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
-    db_.prepare(mode == Mode::Immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run();
+    // Inside an open transaction (a group-commit batch) this scope is a savepoint: its rollback
+    // undoes only its own writes, its commit folds them into the enclosing transaction.
+    nested_ = db_.in_transaction();
+    if (nested_) {
+        db_.prepare("SAVEPOINT tx").run();
+    } else {
+        db_.prepare(mode == Mode::Immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run();
+    }
 }
 
 Transaction::~Transaction() { rollback(); }
 
 void Transaction::commit() {
-    db_.prepare("COMMIT").run();
+    db_.prepare(nested_ ? "RELEASE tx" : "COMMIT").run();
     active_ = false;
 }
 
@@ -246,7 +253,12 @@ void Transaction::rollback() noexcept {
         return;
     }
     try {
-        db_.prepare("ROLLBACK").run();
+        if (nested_) {
+            db_.prepare("ROLLBACK TO tx").run();
+            db_.prepare("RELEASE tx").run();
+        } else {
+            db_.prepare("ROLLBACK").run();
+        }
     } catch (...) {
         // Nothing sensible is left to do: the connection reverts at the next BEGIN or close.
     }

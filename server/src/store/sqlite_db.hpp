@@ -137,7 +137,9 @@ private:
 
 /// A transaction scope. `Immediate` takes the write lock up front (every write path), so a
 /// transaction never fails half-way for a lock upgrade; `Deferred` is for consistent reads.
-/// The destructor rolls back unless `commit()` succeeded.
+/// The destructor rolls back unless `commit()` succeeded. Opened while the connection is already
+/// in a transaction (a group-commit batch, `SqliteStore::begin_batch`), the scope is a savepoint
+/// instead: `commit()` releases it into the enclosing transaction and a rollback undoes only it.
 class Transaction {
 public:
     enum class Mode : std::uint8_t { Deferred, Immediate };
@@ -154,6 +156,7 @@ public:
 private:
     Database& db_;
     bool active_ = true;
+    bool nested_ = false;  ///< a savepoint inside an enclosing transaction
 };
 
 }  // namespace cohost::server::store::detail

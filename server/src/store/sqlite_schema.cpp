@@ -153,8 +153,8 @@ void configure_connection(Database& db, bool in_memory, bool synchronous_full) {
     // power failure until the next checkpoint; FULL also fsyncs the WAL on every commit.
     db.exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     db.exec("PRAGMA foreign_keys=ON");
-    // Fewer, larger checkpoints: the default (1000 pages) ran a checkpoint inline every few
-    // hundred commits and cost ~15% of server CPU in the lifecycle benchmark (bench/RESULTS.md).
+    // File databases then hand checkpoints to a background thread (sqlite_checkpointer.hpp),
+    // which turns automatic checkpoints off; this value only applies where that does not run.
     db.exec("PRAGMA wal_autocheckpoint=8192");
     db.exec(("PRAGMA busy_timeout=" + std::to_string(kBusyTimeoutMs)).c_str());
     if (db.query_text("PRAGMA foreign_keys") != "1") {

@@ -88,18 +88,34 @@ SqliteStore::SqliteStore(const SqliteOptions& opts) : db_(opts.path) {
     const bool in_memory = opts.path == ":memory:" || opts.path.empty();
     configure_connection(db_, in_memory, opts.synchronous_full);
     migrate(db_);
+    if (!in_memory) {
+        checkpointer_ = std::make_unique<Checkpointer>(db_.handle(), opts.path);
+    }
 }
 
 // ---- users --------------------------------------------------------------------------------
 
 std::optional<User> SqliteStore::get_user(const std::string& user_id) {
+    if (auto it = user_cache_.find(user_id); it != user_cache_.end()) {
+        return it->second;
+    }
     static const std::string sql = select_sql(kUserColumns, "FROM users WHERE user_id = ?1");
     auto stmt = db_.prepare(sql);
     stmt.bind(1, user_id);
     if (!stmt.step()) {
         return std::nullopt;
     }
-    return read_user(stmt);
+    User user = read_user(stmt);
+    remember_user(user);
+    return user;
+}
+
+void SqliteStore::remember_user(const User& user) {
+    constexpr std::size_t kUserCacheMax = 100'000;
+    if (user_cache_.size() >= kUserCacheMax) {
+        user_cache_.clear();
+    }
+    user_cache_.insert_or_assign(user.user_id, user);
 }
 
 Page<User> SqliteStore::search_users(const std::string& prefix, int limit,
@@ -283,6 +299,28 @@ void SqliteStore::put_setting(const std::string& key, const std::string& value) 
         "INSERT INTO settings (key, value) VALUES (?1, ?2)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     stmt.bind(1, key).bind(2, value).run();
+}
+
+// ---- group commit ---------------------------------------------------------------------------
+
+void SqliteStore::begin_batch() {
+    if (!batch_) {
+        batch_ = std::make_unique<Transaction>(db_, Transaction::Mode::Immediate);
+    }
+}
+
+void SqliteStore::flush_batch() {
+    if (!batch_) {
+        return;
+    }
+    std::unique_ptr<Transaction> batch = std::move(batch_);
+    try {
+        batch->commit();
+    } catch (const SqliteError& e) {
+        // `batch` rolls back on the way out; whatever the batch cached is suspect.
+        user_cache_.clear();
+        throw StoreError(std::string("sqlite: group commit failed: ") + e.what());
+    }
 }
 
 }  // namespace detail

@@ -4,12 +4,16 @@
 /// One connection, used from one thread at a time; every statement is prepared once and reused.
 /// The implementation is split by concern: sqlite_store.cpp (open, reads, lists, settings),
 /// sqlite_commit.cpp (the transactional write path), sqlite_events.cpp (outbox reads, pruning,
-/// idempotency).
+/// idempotency), sqlite_stats.cpp (counts for /metrics).
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cohost/server/store/store.hpp"
+#include "sqlite_checkpointer.hpp"
 #include "sqlite_db.hpp"
 
 namespace cohost::server::store::detail {
@@ -28,6 +32,7 @@ public:
     Page<Room> list_rooms(std::optional<RoomStatus> status, int limit,
                           const std::string& cursor) override;
     std::vector<std::string> active_room_ids() override;
+    std::int64_t count_stage_members() override;
 
     std::optional<Invitation> get_invitation(const std::string& id) override;
     Page<Invitation> list_room_invitations(const std::string& room_id,
@@ -43,7 +48,12 @@ public:
     std::vector<StoredEvent> events_after(const std::string& topic, std::int64_t after,
                                           int limit) override;
     std::int64_t oldest_retained_seq(const std::string& topic) override;
-    std::int64_t prune_events(TimePoint older_than, int keep_per_topic) override;
+    using Store::prune_events;
+    std::int64_t prune_events(TimePoint older_than, int keep_per_topic,
+                              const OutboxHold& hold) override;
+    std::vector<StoredEvent> events_after_id(std::int64_t after_id, int limit) override;
+    std::int64_t count_events_after_id(std::int64_t after_id) override;
+    std::int64_t last_event_id() override;
 
     std::optional<IdempotencyRecord> get_idempotency(const std::string& user_id,
                                                      const std::string& route,
@@ -52,6 +62,11 @@ public:
 
     std::optional<std::string> get_setting(const std::string& key) override;
     void put_setting(const std::string& key, const std::string& value) override;
+
+    void begin_batch() override;
+    void flush_batch() override;
+    [[nodiscard]] bool batch_open() const override { return batch_ != nullptr; }
+    void set_write_hook(std::function<void()> hook) override { write_hook_ = std::move(hook); }
 
 private:
     /// Newest-first invitations where `key_column` (a constant column name) equals `key`.
@@ -63,6 +78,7 @@ private:
     // surfaces as SqliteError::is_key_clash().
     bool apply(const Changeset& c, std::vector<StoredEvent>& appended);
     void upsert_user(const User& user);
+    void remember_user(const User& user);
     bool write_room(const Room& room);
     bool write_invitation(const Invitation& inv);
     bool write_member(const StageMember& member);
@@ -71,6 +87,15 @@ private:
     void insert_idempotency(const IdempotencyRecord& record);
 
     Database db_;
+    /// The open group-commit batch (begin_batch .. flush_batch), or null.
+    std::unique_ptr<Transaction> batch_;
+    std::function<void()> write_hook_;
+    /// File databases only; declared after `db_` so it stops before the connection closes.
+    std::unique_ptr<Checkpointer> checkpointer_;
+    /// Users read by `get_user` (every authenticated request reads its user), kept in step by
+    /// `upsert_user` after a successful commit. This process is the only writer of a SQLite
+    /// file, so the cache cannot go stale. Cleared when it passes kUserCacheMax entries.
+    std::unordered_map<std::string, User> user_cache_;
 };
 
 }  // namespace cohost::server::store::detail

@@ -21,6 +21,9 @@ struct ConfigError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+/// Where media goes (`media.mode`).
+enum class MediaMode : std::uint8_t { Embedded, Livekit };
+
 struct Config {
     // ---- top level ------------------------------------------------------------------------
     std::string http_addr = "127.0.0.1:7880";  ///< `http.addr`, flag --http-addr
@@ -41,10 +44,29 @@ struct Config {
     std::string media_public_url = "ws://127.0.0.1:7880";  ///< `media.public_url`
     std::chrono::seconds media_token_ttl{600};             ///< `media.token_ttl`
 
+    // ---- media server (LiveKit RoomService + webhooks; docs/lifecycles.md) ------------------
+    /// `media.mode`: `embedded` (the in-process SFU; until it exists: webhooks only, no Twirp
+    /// calls, no reconciler) or `livekit` (an external LiveKit at `livekit.url`).
+    MediaMode media_mode = MediaMode::Embedded;
+    /// `livekit.url`: http(s):// or ws(s):// base URL of the RoomService API; required when
+    /// `media.mode` is `livekit`.
+    std::string livekit_url;
+    /// `livekit.api_key` / `livekit.api_secret`: signs Twirp calls and verifies webhooks.
+    /// Empty = the server's own `auth.api_key` / API secret (resolved at start).
+    std::string livekit_api_key;
+    std::string livekit_api_secret;
+    std::chrono::milliseconds livekit_timeout{5000};  ///< `livekit.timeout` per Twirp attempt
+    /// `livekit.reconcile_interval`: period of reconcile rounds; 0 = off.
+    std::chrono::milliseconds livekit_reconcile_interval{30000};
+    /// `livekit.webhook_dedup_size`: webhook event ids remembered to drop repeats.
+    std::size_t livekit_webhook_dedup_size = 10000;
+
     // ---- store ------------------------------------------------------------------------------
     /// `store.url`: `sqlite://<path>`; empty = `sqlite://<data_dir>/cohost.db`.
     std::string store_url;
     bool sqlite_synchronous_full = false;  ///< `store.sqlite_synchronous: full|normal`
+    bool store_group_commit = true;           ///< `store.group_commit` (app/group_commit.hpp)
+    std::size_t store_group_commit_max = 256; ///< `store.group_commit_max` writes per batch
 
     // ---- rooms (domain policy) ----------------------------------------------------------
     rooms::Policy policy;  ///< `rooms.invitation_ttl`, `rooms.backstage_timeout`, ...
@@ -60,6 +82,20 @@ struct Config {
     // ---- http limits -------------------------------------------------------------------------
     std::size_t http_max_body = 64 * 1024;  ///< `http.max_body_bytes`
     int http_max_json_depth = 32;           ///< `http.max_json_depth`
+
+    // ---- metrics ------------------------------------------------------------------------------
+    bool metrics_enabled = true;  ///< `metrics.enabled`: serve `GET /metrics` (false: 404)
+
+    // ---- outgoing webhooks (docs/webhooks.md) -------------------------------------------------
+    /// `webhooks.urls`: http:// URLs that receive every product event; empty = off. From the
+    /// environment: comma-separated.
+    std::vector<std::string> webhook_urls;
+    std::chrono::milliseconds webhook_timeout{5000};        ///< `webhooks.timeout` per request
+    std::chrono::milliseconds webhook_retry_initial{1000};  ///< `webhooks.retry_initial`
+    std::chrono::milliseconds webhook_retry_max{60000};     ///< `webhooks.retry_max`
+    /// `webhooks.max_backlog_age`: an event not delivered this long after it happened is
+    /// skipped (counted as dropped), and pruning may delete it.
+    std::chrono::milliseconds webhook_max_backlog_age{24 * 3600 * 1000};
 
     /// The effective config as YAML with secrets redacted, for the start-up log.
     [[nodiscard]] std::string dump_redacted() const;

@@ -32,6 +32,7 @@ const std::vector<std::string> kOperationKeys = {"get",     "put",  "post",  "de
 /// Operations that need no token (product.md §10).
 const std::set<std::pair<std::string, std::string>> kPublicOperations = {
     {"GET", "/healthz"},
+    {"GET", "/metrics"},
     {"POST", "/v1/auth/dev-login"},
 };
 

@@ -34,6 +34,18 @@ public:
     }
 
     bool fail = false;           ///< event reads throw StoreError
+    bool fail_flush = false;     ///< flush_batch throws StoreError (group commit tests)
+    int flushes = 0;             ///< batches flushed successfully
+
+    // ---- group commit: only the bookkeeping (app/group_commit tests) ----
+    void begin_batch() override { batch_open_ = true; }
+    void flush_batch() override {
+        if (!batch_open_) return;
+        batch_open_ = false;
+        if (fail_flush) throw store::StoreError("injected flush failure");
+        ++flushes;
+    }
+    [[nodiscard]] bool batch_open() const override { return batch_open_; }
     int events_after_calls = 0;  ///< how many replay reads the hub made
 
     // ---- events ----
@@ -59,7 +71,13 @@ public:
         const auto& v = events_[topic];
         return v.empty() ? 0 : v.front().seq;
     }
-    std::int64_t prune_events(store::TimePoint, int) override { unused(); }
+    std::int64_t prune_events(store::TimePoint, int, const store::OutboxHold&) override {
+        unused();
+    }
+    std::vector<store::StoredEvent> events_after_id(std::int64_t, int) override { unused(); }
+    std::int64_t count_events_after_id(std::int64_t) override { unused(); }
+    std::int64_t last_event_id() override { unused(); }
+    std::int64_t count_stage_members() override { unused(); }
 
     // ---- everything else: not used by the hub ----
     std::optional<store::User> get_user(const std::string&) override { unused(); }
@@ -94,6 +112,7 @@ public:
     void put_setting(const std::string&, const std::string&) override { unused(); }
 
 private:
+    bool batch_open_ = false;
     [[noreturn]] static void unused() {
         throw std::logic_error("FakeEventStore: not used by the hub");
     }

@@ -2,11 +2,14 @@
 /// \file The REST API: registers every `/v1` route (product.md §8, §10) on a Router. Handlers
 /// parse and validate input, authenticate, call RoomService and render JSON.
 #include "cohost/server/app/auth.hpp"
+#include "cohost/server/app/metrics.hpp"
 #include "cohost/server/app/room_service.hpp"
 #include "cohost/server/config.hpp"
 #include "cohost/server/http/router.hpp"
 
 namespace cohost::server::app {
+
+class MediaSync;
 
 /// What the handlers use; everything must outlive the router.
 struct ApiContext {
@@ -14,6 +17,10 @@ struct ApiContext {
     store::Store& store;
     const Authenticator& auth;
     const Config& config;
+    /// The registry rendered at `GET /metrics` (nullptr: the route answers 404).
+    Metrics* metrics = nullptr;
+    /// Receives LiveKit webhooks (`POST /v1/livekit/webhook`; nullptr: the route answers 404).
+    MediaSync* media = nullptr;
 };
 
 /// Registers every route. With `ctx == nullptr` the handlers must never be called (used only to

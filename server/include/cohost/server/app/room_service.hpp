@@ -38,12 +38,33 @@ struct IdempotencyKey {
     std::string key;
 };
 
+/// A fact the media server reports about one participant (or the whole media room).
+enum class MediaFact : std::uint8_t {
+    ParticipantJoined,
+    TrackPublished,
+    TrackUnpublished,
+    ParticipantLeft,
+    RoomFinished,
+};
+
+/// What `RoomService::apply_media` did with a fact.
+enum class MediaOutcome : std::uint8_t {
+    UnknownRoom,  ///< no such cohost room (another app's media room, or a typo)
+    RoomEnded,    ///< the room is over; nothing changes any more
+    NotOnStage,   ///< the identity is not a stage member (a viewer, a released co-host, a stranger)
+    Unchanged,    ///< applied, but the state already said so (a repeat, a no-op fact)
+    Applied,      ///< a transition was committed and its events published
+};
+
 struct ServiceOptions {
     rooms::Policy policy;
     int retention_events = 1000;
     std::chrono::seconds retention_age{600};
     std::chrono::hours idempotency_ttl{24};
     std::chrono::seconds maintenance_interval{30};
+    /// Outbox rows that pruning must keep (the webhook sender's undelivered events); called on
+    /// each maintenance run. Empty = no hold.
+    std::function<store::OutboxHold()> outbox_hold;
 };
 
 class RoomService {
@@ -100,6 +121,16 @@ public:
 
     /// Applies the timers of `room_id` that are due now (also used by tests and the timer).
     void run_timers(const std::string& room_id);
+
+    // ---- media facts (product.md §6; MediaSync) -----------------------------------------------
+    /// Applies one fact reported by the media server to a room through the usual pipeline (load
+    /// → `rooms::on_*` → commit → publish → re-arm the timer). `identity` is ignored for
+    /// `RoomFinished`; `source` matters only for the track facts. Idempotent: a fact that changes
+    /// nothing commits nothing (`Unchanged`). Throws only for store failures and for a
+    /// compare-and-set conflict that persists after retries (`rooms::Errc::Conflict`).
+    MediaOutcome apply_media(const std::string& room_id, MediaFact fact,
+                             const std::string& identity,
+                             rooms::TrackSource source = rooms::TrackSource::Other);
 
     // ---- stats (for /metrics later) ----------------------------------------------------------
     [[nodiscard]] std::size_t armed_timers() const noexcept;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "cohost/server/http/response_gate.hpp"
 #include "cohost/server/http/router.hpp"
 #include "cohost/server/rooms/domain.hpp"
 
@@ -20,6 +21,9 @@ struct HttpServerOptions {
     std::size_t max_body_bytes = 64 * 1024;  ///< larger bodies get 413 payload_too_large
     std::size_t max_header_bytes = 16 * 1024;
     std::chrono::seconds read_timeout{30};   ///< idle keep-alive connections are closed after this
+    /// Optional (must outlive the server): responses wait until the gate says their writes are
+    /// durable (group commit); a failed wait turns the response into a 500.
+    ResponseGate* gate = nullptr;
 };
 
 /// Authenticates a realtime upgrade request (token in `?token=` or `Authorization: Bearer`).

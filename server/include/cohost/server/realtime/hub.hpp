@@ -37,6 +37,9 @@ struct HubOptions {
     std::chrono::seconds idle_timeout{60};         ///< drop a client silent this long
     int replay_limit = 1000;                       ///< events read per store batch during a replay
     int max_connections = 100000;
+    /// Called before a subscribe reads the store (seq, replay); group commit flushes here so
+    /// only durable events leave the process. Optional.
+    std::function<void()> before_store_read;
 };
 
 /// Decides whether `actor` may subscribe to `topic`. Returns nullopt to allow, or the refusal

@@ -8,7 +8,9 @@
 /// `StoreError` only for I/O failures (disk full, corrupt file); expected outcomes are return
 /// values.
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -84,6 +86,15 @@ struct CommitResult {
     std::vector<StoredEvent> events;  ///< the appended events with ids and seqs (when Ok)
 };
 
+/// Outbox rows that `prune_events` must keep although realtime retention would drop them: rows
+/// with `id > keep_after_id` (not yet delivered to every webhook URL), unless their `at` is
+/// before `unless_before` (older than `webhooks.max_backlog_age`: the sender skips them anyway).
+/// The default holds nothing.
+struct OutboxHold {
+    std::int64_t keep_after_id = std::numeric_limits<std::int64_t>::max();
+    TimePoint unless_before{};
+};
+
 /// A page of a list, oldest-first or as documented by each method.
 template <class T>
 struct Page {
@@ -110,6 +121,8 @@ public:
                                                 const std::string& cursor) = 0;
     /// Ids of every room not `ended` (timers are rebuilt from these at start-up).
     [[nodiscard]] virtual std::vector<std::string> active_room_ids() = 0;
+    /// Stage members (hosts and co-hosts, any state) of rooms not `ended` (for /metrics).
+    [[nodiscard]] virtual std::int64_t count_stage_members() = 0;
 
     [[nodiscard]] virtual std::optional<Invitation> get_invitation(const std::string& id) = 0;
     /// A room's invitations, newest first.
@@ -135,8 +148,22 @@ public:
     /// The smallest `seq` still retained on `topic` (0 if the topic has no retained events).
     [[nodiscard]] virtual std::int64_t oldest_retained_seq(const std::string& topic) = 0;
     /// Deletes events older than `older_than`, and on each topic all but the newest
-    /// `keep_per_topic`. Never resets a topic's seq counter. Returns how many were deleted.
-    virtual std::int64_t prune_events(TimePoint older_than, int keep_per_topic) = 0;
+    /// `keep_per_topic`, except the rows `hold` keeps. Never resets a topic's seq counter.
+    /// Returns how many were deleted.
+    virtual std::int64_t prune_events(TimePoint older_than, int keep_per_topic,
+                                      const OutboxHold& hold) = 0;
+    /// The same with no hold.
+    std::int64_t prune_events(TimePoint older_than, int keep_per_topic) {
+        return prune_events(older_than, keep_per_topic, OutboxHold{});
+    }
+    /// The outbox in global order: rows with id > `after_id`, ascending by id, at most `limit`
+    /// (the webhook sender's read; ids never repeat, see StoredEvent).
+    [[nodiscard]] virtual std::vector<StoredEvent> events_after_id(std::int64_t after_id,
+                                                                   int limit) = 0;
+    /// How many rows have id > `after_id` (the webhook backlog gauge).
+    [[nodiscard]] virtual std::int64_t count_events_after_id(std::int64_t after_id) = 0;
+    /// The largest event id ever assigned, 0 if none (pruning does not lower it).
+    [[nodiscard]] virtual std::int64_t last_event_id() = 0;
 
     // ---- idempotency ----------------------------------------------------------------------
     [[nodiscard]] virtual std::optional<IdempotencyRecord> get_idempotency(
@@ -147,6 +174,24 @@ public:
     // ---- settings (generated API secret, schema version, ...) ------------------------------
     [[nodiscard]] virtual std::optional<std::string> get_setting(const std::string& key) = 0;
     virtual void put_setting(const std::string& key, const std::string& value) = 0;
+
+    // ---- group commit ---------------------------------------------------------------------
+    // While a batch is open, every write (commit, settings, pruning) joins one enclosing
+    // transaction; a changeset that conflicts still undoes only itself. Reads through this store
+    // see the batch's writes; nothing is durable, nor visible to other connections, until
+    // `flush_batch`. The app answers no request and publishes no event of a batch before its
+    // flush (app/group_commit.hpp). Stores without batching keep these defaults: every commit is
+    // durable on its own.
+
+    /// Opens a batch (no-op when one is open).
+    virtual void begin_batch() {}
+    /// Makes the open batch durable (no-op when none is open). Throws StoreError on failure;
+    /// the batch is then rolled back as a whole.
+    virtual void flush_batch() {}
+    [[nodiscard]] virtual bool batch_open() const { return false; }
+    /// Called at the start of every `commit()` (before its transaction opens), so a group commit
+    /// can open a batch lazily. Empty = none.
+    virtual void set_write_hook(std::function<void()> hook) { (void)hook; }
 };
 
 struct SqliteOptions {

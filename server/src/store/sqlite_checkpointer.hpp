@@ -1,0 +1,55 @@
+#pragma once
+/// \file Background WAL checkpoints for the SQLite store.
+///
+/// With SQLite's automatic checkpoints, the commit that crosses `wal_autocheckpoint` pages copies
+/// the whole WAL back into the database file (and fsyncs it) inline, on the control thread: in the
+/// lifecycle benchmark that made one request in a few hundred wait ~30 ms (bench/RESULTS.md).
+/// Instead, the store's connection turns automatic checkpoints off and installs a WAL hook that
+/// wakes this checkpointer, which runs `PASSIVE` checkpoints on its own thread and connection.
+/// A passive checkpoint never blocks the writer (WAL mode: readers, the writer and one
+/// checkpointer run concurrently); the writer restarts the WAL from its beginning on the next
+/// commit after a checkpoint that copied everything.
+///
+/// If the checkpointer cannot keep up (the WAL passes `inline_pages`), the writer checkpoints
+/// inline as SQLite would have, so the WAL stays bounded whatever happens.
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+
+struct sqlite3;
+
+namespace cohost::server::store::detail {
+
+class Checkpointer {
+public:
+    /// Opens a second connection to `path` and starts the thread; installs the WAL hook on
+    /// `writer` (the store's connection, which must outlive this object). Throws StoreError.
+    Checkpointer(sqlite3* writer, const std::string& path, int wake_pages = 1000,
+                 int inline_pages = 65536);
+    /// Stops the thread (a checkpoint in progress finishes first) and closes its connection.
+    ~Checkpointer();
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+
+    /// Checkpoints completed by the thread so far (for tests).
+    [[nodiscard]] std::uint64_t completed() const;
+
+private:
+    static int on_wal_commit(void* self, sqlite3* db, const char* schema, int pages);
+    void run();
+
+    sqlite3* writer_;
+    sqlite3* conn_ = nullptr;
+    int wake_pages_;
+    int inline_pages_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    bool wake_ = false;
+    bool stop_ = false;
+    std::uint64_t completed_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace cohost::server::store::detail
