@@ -1,5 +1,7 @@
 // cohostd: the cohost server. With no arguments it runs the embedded default: SQLite in ./data,
 // dev login on, loopback only (http://127.0.0.1:7880).
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <csignal>
@@ -20,6 +22,12 @@ void on_signal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // glibc returns freed heap to the kernel as soon as 128 KiB sit free at the top, and grows it
+    // again a moment later: SQLite transactions made that churn (brk, page faults, trims) about
+    // a fifth of the server's CPU in the webhook benchmark (bench/RESULTS.md). Keep 64 MiB of
+    // slack and trim only past 256 MiB; untouched slack costs address space, not memory.
+    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     CLI::App cli{"cohostd: self-hostable livestream co-hosting server"};
     cohost::server::CliOverrides o;
     std::string config_path, http_addr, data_dir, api_key, api_secret;

@@ -57,7 +57,7 @@ void HttpClient::close() noexcept {
 }
 
 net::awaitable<HttpReply> HttpClient::request(http::verb verb, std::string target, std::string body,
-                                              std::string token) {
+                                              std::string token, HeaderList headers) {
     HttpReply reply;
     if (!connected_) {
         stream_.expires_after(timeout);
@@ -82,6 +82,9 @@ net::awaitable<HttpReply> HttpClient::request(http::verb verb, std::string targe
     if (!body.empty()) {
         req.set(http::field::content_type, "application/json");
         req.body() = std::move(body);
+    }
+    for (auto& [name, value] : headers) {
+        req.set(name, std::move(value));
     }
     req.keep_alive(true);
     req.prepare_payload();

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "target.hpp"
 
@@ -32,14 +34,19 @@ struct HttpReply {
     [[nodiscard]] std::string error_key() const;
 };
 
+/// Extra header fields of one request, sent after the defaults: a field named here replaces the
+/// default of the same name (e.g. `Content-Type`, or a raw `Authorization` instead of the bearer).
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
 class HttpClient {
 public:
     HttpClient(boost::asio::any_io_executor ex, Target target);
 
-    /// Sends one request (JSON body when `body` is not empty; bearer `token` when not empty) and
-    /// reads the whole response. Every phase is bounded by `timeout`.
+    /// Sends one request (JSON body when `body` is not empty; bearer `token` when not empty;
+    /// then `headers`) and reads the whole response. Every phase is bounded by `timeout`.
     boost::asio::awaitable<HttpReply> request(boost::beast::http::verb verb, std::string target,
-                                              std::string body, std::string token);
+                                              std::string body, std::string token,
+                                              HeaderList headers = {});
 
     /// Closes the connection (the next request reconnects).
     void close() noexcept;

@@ -2,14 +2,19 @@
 //   loadgen lifecycles --url http://127.0.0.1:PORT --connections 64 --duration 20s [--mix both]
 //   loadgen fanout --url ... --subscribers 10000 --rate 10 --duration 30s [--server-pid PID]
 //                  [--ramp --ramp-step 10000 --ramp-max 100000 --step-duration 15s]
+//   loadgen webhooks --url ... --api-key K (--api-secret S | --api-secret-file F)
+//                    --rooms 32 --connections 32 --duration 10s [--warmup 2s] [--rate N]
+//                    [--server-pid PID]
 // Each prints a human summary and then one JSON line (the last line of stdout).
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "cohost/core/time.hpp"
 #include "fanout.hpp"
 #include "lifecycles.hpp"
 #include "target.hpp"
+#include "webhooks.hpp"
 
 namespace {
 
@@ -94,6 +99,35 @@ int main(int argc, char** argv) {
     fanout->add_option("--step-duration", step_duration)->check(duration_check);
     fanout->add_option("--p99-limit-ms", fo.p99_limit_ms)->check(CLI::PositiveNumber);
 
+    cohost::loadgen::WebhookOptions wh;
+    std::string wh_duration = "10s";
+    std::string wh_warmup = "2s";
+    std::string wh_drain = "2s";
+    double wh_rate = 0;
+    auto* webhooks =
+        app.add_subcommand("webhooks", "signed LiveKit webhooks in, stage.updated frames out");
+    webhooks->add_option("--url", url, "server base URL")->required();
+    webhooks->add_option("--api-key", wh.api_key, "API key (`iss` of the webhook JWT)")->required();
+    std::string wh_secret_file;
+    auto* secret_opt =
+        webhooks->add_option("--api-secret", wh.api_secret, "API secret (signs the webhooks)");
+    webhooks
+        ->add_option("--api-secret-file", wh_secret_file,
+                     "file holding the API secret (keeps it out of argv and logs)")
+        ->check(CLI::ExistingFile)
+        ->excludes(secret_opt);
+    webhooks->add_option("--rooms", wh.rooms, "rooms (one host, one WebSocket each)")
+        ->check(CLI::Range(1, 10000));
+    webhooks->add_option("--connections", wh.connections, "HTTP senders (at most --rooms)")
+        ->check(CLI::Range(1, 10000));
+    webhooks->add_option("--duration", wh_duration, "measured window")->check(duration_check);
+    webhooks->add_option("--warmup", wh_warmup, "unmeasured run before the window")
+        ->check(duration_check);
+    webhooks->add_option("--drain", wh_drain, "max wait for late frames")->check(duration_check);
+    webhooks->add_option("--rate", wh_rate, "total webhooks/s, open loop (default: closed loop)")
+        ->check(CLI::Range(0.1, 1'000'000.0));
+    webhooks->add_option("--server-pid", wh.server_pid, "cohostd PID for its CPU use");
+
     CLI11_PARSE(app, argc, argv);
 
     const std::uint64_t nofile = cohost::loadgen::raise_nofile_limit();
@@ -107,6 +141,31 @@ int main(int argc, char** argv) {
                  : mix == "both" ? cohost::loadgen::Mix::Both
                                  : cohost::loadgen::Mix::Accept;
         return cohost::loadgen::run_lifecycles(lc);
+    }
+    if (webhooks->parsed()) {
+        if (!resolve(url, wh.target)) {
+            return 2;
+        }
+        if (!wh_secret_file.empty()) {
+            std::ifstream in(wh_secret_file);
+            std::getline(in, wh.api_secret);
+        }
+        if (wh.api_secret.empty()) {
+            std::cerr << "loadgen: webhooks needs --api-secret or a non-empty --api-secret-file\n";
+            return 2;
+        }
+        wh.duration = duration_of(wh_duration);
+        wh.warmup = duration_of(wh_warmup);
+        wh.drain = duration_of(wh_drain);
+        if (wh_rate > 0) {
+            wh.rate = wh_rate;
+        }
+        if (wh.connections > wh.rooms) {
+            std::cerr << "loadgen: --connections " << wh.connections << " > --rooms " << wh.rooms
+                      << ": using " << wh.rooms << " (one sender per room)\n";
+            wh.connections = wh.rooms;
+        }
+        return cohost::loadgen::run_webhooks(wh);
     }
     if (!resolve(url, fo.target)) {
         return 2;

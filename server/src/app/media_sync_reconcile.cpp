@@ -34,6 +34,9 @@ bool MediaSync::reconciling() const noexcept { return impl_->round.has_value(); 
 void MediaSync::start() {
     impl_->stopped = false;
     if (impl_->client && impl_->opts.reconcile_interval.count() > 0) {
+        // A first round at start-up: webhooks sent while cohostd was down are lost, so the
+        // stage is compared with the media server before the first interval passes.
+        impl_->start_round();
         impl_->schedule();
     }
 }

@@ -19,8 +19,12 @@ constexpr int kBusyTimeoutMs = 5000;
 }  // namespace
 
 Checkpointer::Checkpointer(sqlite3* writer, const std::string& path, int wake_pages,
-                           int inline_pages)
-    : writer_(writer), wake_pages_(wake_pages), inline_pages_(inline_pages) {
+                           int inline_pages, int topup_pages, int topup_gap)
+    : writer_(writer),
+      wake_pages_(wake_pages),
+      inline_pages_(inline_pages),
+      topup_pages_(topup_pages),
+      topup_gap_(topup_gap) {
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &conn_, flags, nullptr);
     if (rc != SQLITE_OK) {
@@ -56,9 +60,11 @@ std::uint64_t Checkpointer::completed() const {
 
 int Checkpointer::on_wal_commit(void* self, sqlite3* db, const char* schema, int pages) {
     auto* c = static_cast<Checkpointer*>(self);
-    if (pages >= c->inline_pages_) {
-        // The thread fell far behind (or is stuck): bound the WAL like SQLite would.
+    if (pages >= c->inline_pages_ ||
+        (pages >= c->topup_pages_ && pages - c->copied_.load() <= c->topup_gap_)) {
+        // Backstop (the thread fell far behind), or the small top-up that lets the WAL restart.
         sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        c->copied_.store(0);
         return SQLITE_OK;
     }
     if (pages >= c->wake_pages_) {
@@ -87,6 +93,9 @@ void Checkpointer::run() {
                                                  &wal_pages, &copied);
         if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
             log->warn("sqlite background checkpoint failed: {}", sqlite3_errmsg(conn_));
+        }
+        if (rc == SQLITE_OK) {
+            copied_.store(copied);
         }
         lock.lock();
         if (rc == SQLITE_OK) {

@@ -10,8 +10,14 @@
 /// checkpointer run concurrently); the writer restarts the WAL from its beginning on the next
 /// commit after a checkpoint that copied everything.
 ///
-/// If the checkpointer cannot keep up (the WAL passes `inline_pages`), the writer checkpoints
-/// inline as SQLite would have, so the WAL stays bounded whatever happens.
+/// Under sustained writes the WAL never restarts by itself: a passive checkpoint copies what was
+/// in the WAL when it began, and by the time it ends the writer has appended more, so the WAL
+/// is never fully copied at the start of a write transaction (the only moment SQLite can restart
+/// it). So once the WAL passes `topup_pages` and the thread has copied all but `topup_gap` of
+/// its frames, the writer copies that small remainder itself (a short inline checkpoint); its
+/// next transaction then restarts the WAL from the beginning. A backstop: past `inline_pages`
+/// the writer checkpoints inline whatever the thread did, so the WAL stays bounded.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -27,7 +33,7 @@ public:
     /// Opens a second connection to `path` and starts the thread; installs the WAL hook on
     /// `writer` (the store's connection, which must outlive this object). Throws StoreError.
     Checkpointer(sqlite3* writer, const std::string& path, int wake_pages = 1000,
-                 int inline_pages = 65536);
+                 int inline_pages = 65536, int topup_pages = 8192, int topup_gap = 2048);
     /// Stops the thread (a checkpoint in progress finishes first) and closes its connection.
     ~Checkpointer();
     Checkpointer(const Checkpointer&) = delete;
@@ -44,6 +50,9 @@ private:
     sqlite3* conn_ = nullptr;
     int wake_pages_;
     int inline_pages_;
+    int topup_pages_;
+    int topup_gap_;
+    std::atomic<int> copied_{0};  ///< frames the thread's last checkpoint had copied in total
     mutable std::mutex mu_;
     std::condition_variable cv_;
     bool wake_ = false;

@@ -191,7 +191,8 @@ protected:
     }
 
     /// (Re)creates the MediaSync, with the fake client or without any (embedded mode).
-    void make_sync(bool with_client) {
+    void make_sync(bool with_client,
+                   std::chrono::milliseconds reconcile_interval = std::chrono::milliseconds(0)) {
         sync_.reset();
         fake_ = nullptr;
         std::unique_ptr<livekit::RoomServiceClient> client;
@@ -203,7 +204,7 @@ protected:
         MediaSyncOptions opts;
         opts.api_key = kKey;
         opts.api_secret = kSecret;
-        opts.reconcile_interval = 0ms;  // rounds are started by the tests
+        opts.reconcile_interval = reconcile_interval;  // 0: rounds are started by the tests
         opts.dedup_size = 100;
         sync_ = std::make_unique<MediaSync>(ioc_, *service_, *store_, clock_, std::move(client),
                                             &metrics_, opts);

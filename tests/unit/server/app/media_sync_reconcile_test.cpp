@@ -143,6 +143,16 @@ TEST_F(MediaSyncReconcile, DeletesMediaRoomsOfEndedRoomsButNotUnknownOnes) {
     EXPECT_EQ(counter("cohost_reconciler_repairs_total", {{"kind", "ended_room_deleted"}}), 1);
 }
 
+TEST_F(MediaSyncReconcile, StartRunsARoundAtOnceBeforeTheFirstInterval) {
+    make_sync(true, std::chrono::hours(1));  // the first periodic round is an hour away
+    EXPECT_EQ(fake_->count("ListRooms"), 0);
+    sync_->start();
+    EXPECT_EQ(fake_->count("ListRooms"), 1);  // webhooks missed while down are repaired now
+    settle();
+    EXPECT_FALSE(sync_->reconciling());
+    sync_->stop();
+}
+
 TEST_F(MediaSyncReconcile, AWebhookAppliedAfterTheListWasIssuedWinsOverTheList) {
     const auto room = create_room();
     add_cohost(room, "bob");

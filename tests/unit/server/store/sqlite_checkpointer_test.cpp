@@ -69,7 +69,8 @@ TEST_F(CheckpointerTest, CheckpointsOnItsOwnThreadAfterTheWakeThreshold) {
 }
 
 TEST_F(CheckpointerTest, WriterNoLongerCheckpointsAutomatically) {
-    Checkpointer ckpt(db_, path_, /*wake_pages=*/1'000'000, /*inline_pages=*/1'000'000);
+    Checkpointer ckpt(db_, path_, /*wake_pages=*/1'000'000, /*inline_pages=*/1'000'000,
+                      /*topup_pages=*/1'000'000);
     insert_rows(1200);  // past SQLite's default 1000-page automatic checkpoint
     int log = -1;
     int copied = -1;
@@ -91,6 +92,20 @@ TEST_F(CheckpointerTest, WriterCheckpointsInlineWhenTheWalPassesTheBound) {
     // The WAL restarted after an inline checkpoint, so it holds far fewer than 200 commits' pages.
     EXPECT_LT(log, 100);
     EXPECT_EQ(count(), 200);
+}
+
+TEST_F(CheckpointerTest, WriterTopsUpOnceTheThreadHasCopiedMostOfTheWal) {
+    // The thread checkpoints from 20 pages; once the WAL passes 60 pages and at most 1,000 are
+    // left to copy (always, here), the writer copies the rest and the WAL restarts.
+    Checkpointer ckpt(db_, path_, /*wake_pages=*/20, /*inline_pages=*/1'000'000,
+                      /*topup_pages=*/60, /*topup_gap=*/1000);
+    insert_rows(300);
+    int log = -1;
+    int copied = -1;
+    ASSERT_EQ(sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied),
+              SQLITE_OK);
+    EXPECT_LT(log, 120) << "the WAL kept growing instead of restarting";
+    EXPECT_EQ(count(), 300);
 }
 
 TEST(CheckpointerOpen, UnopenablePathThrows) {
