@@ -36,11 +36,16 @@ void expect_broadcast_credentials(const json::value& cred, const std::string& us
 }
 
 // `frames` must be events of `topic` with seq first_seq, first_seq+1, ... and these names.
+// `viewers.count` events (docs/engagement.md: a user watching the room changes the count, at
+// most once per second) take their seq in the sequence but are left out of the names: when they
+// fall depends on timing.
 void expect_sequence(const std::vector<json::object>& frames, const std::string& topic,
                      const std::vector<std::string>& names, std::int64_t first_seq = 1) {
     std::vector<std::string> got;
     for (const auto& f : frames) {
-        got.push_back(str(f, "event"));
+        if (str(f, "event") != "viewers.count") {
+            got.push_back(str(f, "event"));
+        }
     }
     EXPECT_EQ(got, names) << "on " << topic << ": " << event_names(frames);
     for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -168,10 +173,16 @@ TEST_F(JourneyTest, ThreeUsersFromInviteToRoomEnd) {
     std::vector<json::object> bob_frames = read_events(*bob_rt, "*", 8, 5s);
     const auto bob_more = read_until_quiet(*bob_rt, 500ms);
     bob_frames.insert(bob_frames.end(), bob_more.begin(), bob_more.end());
-    const auto room_events = of_topic(bob_frames, room_topic);
-    expect_sequence(room_events, room_topic,
+    const auto room_frames = of_topic(bob_frames, room_topic);
+    expect_sequence(room_frames, room_topic,
                     {"room.updated", "stage.joined", "stage.left", "stage.joined", "stage.left",
                      "room.ended"});
+    std::vector<json::object> room_events;
+    for (const auto& f : room_frames) {
+        if (str(f, "event") != "viewers.count") {
+            room_events.push_back(f);
+        }
+    }
     if (room_events.size() == 6) {
         EXPECT_EQ(str(at(room_events[1], "data"), "userId"), "alice");
         EXPECT_EQ(str(at(room_events[1], "data"), "state"), "backstage");

@@ -14,7 +14,9 @@ protected:
     void SetUp() override {
         ServerTest::SetUp();
         host_ = std::make_unique<sdk::ApiClient>(login("host"));
-        viewer_ = std::make_unique<sdk::ApiClient>(login("viewer"));
+        // The host again, on its own client: stage members are not counted as viewers, so no
+        // `viewers.count` events (docs/engagement.md) interleave with the seqs counted here.
+        follower_ = std::make_unique<sdk::ApiClient>(login("host"));
         room_id_ = str(host_->create_room({.title = "p0"}), "roomId");
         topic_ = "room:" + room_id_;
     }
@@ -25,13 +27,13 @@ protected:
     }
 
     std::unique_ptr<sdk::ApiClient> host_;
-    std::unique_ptr<sdk::ApiClient> viewer_;
+    std::unique_ptr<sdk::ApiClient> follower_;
     std::string room_id_;
     std::string topic_;
 };
 
 TEST_F(RealtimeResumeTest, ReconnectWithSinceReplaysExactlyTheMissedEventsThenLiveOnes) {
-    auto rt = realtime(*viewer_);
+    auto rt = realtime(*follower_);
     EXPECT_EQ(subscribe(*rt, topic_, 0), 1);  // room.updated of the creation has seq 1
     for (int i = 1; i <= 4; ++i) {
         rename(*host_, i);
@@ -47,7 +49,7 @@ TEST_F(RealtimeResumeTest, ReconnectWithSinceReplaysExactlyTheMissedEventsThenLi
     for (int i = 5; i <= 9; ++i) {  // missed while disconnected: seq 6..10
         rename(*host_, i);
     }
-    auto rt2 = realtime(*viewer_);
+    auto rt2 = realtime(*follower_);
     std::vector<json::object> early;
     // subscribed.seq is the topic's last assigned seq; the replay follows it.
     EXPECT_EQ(subscribe(*rt2, topic_, last, &early), 10);
@@ -68,7 +70,7 @@ TEST_F(RealtimeResumeTest, ReconnectWithSinceReplaysExactlyTheMissedEventsThenLi
     EXPECT_TRUE(read_until_quiet(*rt2, 300ms).empty());
 
     // Without `since` only live events arrive.
-    auto rt3 = realtime(*viewer_);
+    auto rt3 = realtime(*follower_);
     EXPECT_EQ(subscribe(*rt3, topic_), 12);
     EXPECT_TRUE(read_until_quiet(*rt3, 300ms).empty());
     rename(*host_, 12);
@@ -98,7 +100,7 @@ TEST_F(RealtimeResumeTest, ResumeWhileEventsKeepComingLosesAndDuplicatesNothing)
 
     std::vector<json::object> seen;
     {
-        auto rt = realtime(*viewer_);
+        auto rt = realtime(*follower_);
         subscribe(*rt, topic_, 0);
         // Read a part of the stream, then lose the connection abruptly mid-stream.
         auto part = read_events(*rt, topic_, 20, 10s);
@@ -108,7 +110,7 @@ TEST_F(RealtimeResumeTest, ResumeWhileEventsKeepComingLosesAndDuplicatesNothing)
     ASSERT_FALSE(seen.empty());
     std::this_thread::sleep_for(50ms);  // more events happen while disconnected
     for (int reconnects = 0; reconnects < 3; ++reconnects) {
-        auto rt = realtime(*viewer_);
+        auto rt = realtime(*follower_);
         subscribe(*rt, topic_, num(seen.back(), "seq"));
         const std::size_t want = static_cast<std::size_t>(kRenames + 1) - seen.size();
         // Resume twice mid-stream, the last time read to the end.
@@ -148,7 +150,7 @@ TEST_F(RealtimeResumeTest, SinceBeyondRetentionAsksForResyncOrReplaysEverything)
     for (auto& t : writers) {
         t.join();
     }
-    auto rt = realtime(*viewer_);
+    auto rt = realtime(*follower_);
     rt->subscribe(topic_, 0);
     // Either the server already pruned (a `resync_required` next to `subscribed`, no partial
     // replay) or it still has everything and must replay all of it, gapless. Pruning runs
@@ -172,7 +174,7 @@ TEST_F(RealtimeResumeTest, SinceBeyondRetentionAsksForResyncOrReplaysEverything)
         EXPECT_EQ(str(r, "topic"), topic_);
         EXPECT_EQ(num(r, "seq"), kRenames + 1) << to_string(r);
         EXPECT_EQ(events, 0U) << "partial replay before resync_required";
-        EXPECT_EQ(str(viewer_->get_room(room_id_), "roomId"), room_id_);
+        EXPECT_EQ(str(follower_->get_room(room_id_), "roomId"), room_id_);
     } else {
         std::cout << "since=0 after " << kRenames + 1 << " events: full replay\n";
         ASSERT_EQ(str(frames.front(), "type"), "subscribed") << to_string(frames.front());
@@ -184,7 +186,7 @@ TEST_F(RealtimeResumeTest, SinceBeyondRetentionAsksForResyncOrReplaysEverything)
         }
     }
     // A recent `since` still replays from the store.
-    auto rt2 = realtime(*viewer_);
+    auto rt2 = realtime(*follower_);
     EXPECT_EQ(subscribe(*rt2, topic_, kRenames - 4), kRenames + 1);
     auto tail = read_events(*rt2, topic_, 5, 5s);
     ASSERT_EQ(tail.size(), 5U);

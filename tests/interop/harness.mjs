@@ -287,6 +287,17 @@ export async function openRealtime(baseUrl, token, { openTimeoutMs = 10_000 } = 
       if (f.type === 'error') throw new Error(`subscribe ${topic} refused: ${JSON.stringify(f)}`);
       return f;
     },
+    /**
+     * subscribe(), then waits until the replay (which follows the `subscribed` frame) has arrived:
+     * resolves once an event with `seq` ≥ `subscribed.seq` is in `events(topic)`.
+     */
+    async subscribeReplayed(topic, since, timeoutMs = 10_000) {
+      const f = await this.subscribe(topic, since, timeoutMs);
+      if (since !== undefined && f.seq > since) {
+        await this.waitForEvent(topic, (e) => e.seq >= f.seq, { timeoutMs, what: `replay up to seq ${f.seq}` });
+      }
+      return f;
+    },
     /** Number of events of `topic` received so far (a `from` for waitForEvent). */
     cursor: (topic) => events(topic).length,
     async waitForEvent(topic, predicate, { from = 0, timeoutMs = 10_000, what = 'an event' } = {}) {

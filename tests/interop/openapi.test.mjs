@@ -350,6 +350,142 @@ describe('openapi.yaml matches the running server', () => {
     assert.match(String(metrics.body), /^cohost_livekit_webhooks_total\{.*result="(applied|ignored)".*\} [1-9]/m);
   });
 
+  test('engagement: chat, moderation, reactions, viewers, products', async () => {
+    const r = conform('POST', '/v1/rooms', await host.post('/v1/rooms', { body: { title: 'Shop live' } }), 201);
+    const R = r.roomId;
+    const inv = conform('POST', '/v1/rooms/{roomId}/invitations', await host.post(`/v1/rooms/${R}/invitations`, { body: { inviteeUserId: 'pete' } }), 201);
+    conform('POST', '/v1/invitations/{invitationId}/accept', await guest.post(`/v1/invitations/${inv.invitationId}/accept`), 200);
+
+    const MS = '/v1/rooms/{roomId}/messages';
+    const msg = conform('POST', MS, await viewer.post(`/v1/rooms/${R}/messages`, { body: { text: 'hi all' } }), 201);
+    assert.equal(msg.author.role, 'viewer');
+    conform('POST', MS, await viewer.post(`/v1/rooms/${R}/messages`, { body: { text: '   ' } }), 400, 'invalid_argument');
+    conform('POST', MS, await call(base, 'POST', `/v1/rooms/${R}/messages`, { body: { text: 'x' } }), 401, 'unauthenticated');
+    conform('POST', MS, await viewer.post('/v1/rooms/RM_missing/messages', { body: { text: 'x' } }), 404, 'not_found');
+    const page = conform('GET', MS, await viewer.get(`/v1/rooms/${R}/messages?limit=10`), 200);
+    assert.deepEqual(page.messages.map((m) => m.text), ['hi all']);
+    conform('GET', MS, await viewer.get(`/v1/rooms/${R}/messages?cursor=bad`), 400, 'invalid_argument');
+    conform('GET', MS, await call(base, 'GET', `/v1/rooms/${R}/messages`), 401, 'unauthenticated');
+    conform('GET', MS, await viewer.get('/v1/rooms/RM_missing/messages'), 404, 'not_found');
+
+    const D = '/v1/rooms/{roomId}/messages/{messageId}';
+    conform('DELETE', D, await admin.del(`/v1/rooms/${R}/messages/${msg.messageId}`, {}), 200);
+    conform('DELETE', D, await host.del(`/v1/rooms/${R}/messages/${msg.messageId}`), 404, 'not_found');
+    const second = conform('POST', MS, await host.post(`/v1/rooms/${R}/messages`, { body: { text: 'mine' } }), 201);
+    conform('DELETE', D, await viewer.del(`/v1/rooms/${R}/messages/${second.messageId}`), 403, 'forbidden');
+    conform('DELETE', D, await call(base, 'DELETE', `/v1/rooms/${R}/messages/${second.messageId}`), 401, 'unauthenticated');
+
+    const MO = '/v1/rooms/{roomId}/moderation';
+    const muted = conform('POST', MO, await guest.post(`/v1/rooms/${R}/moderation`, { body: { action: 'mute', userId: 'quinn', durationSeconds: 60 } }), 200);
+    assert.equal(muted.muted, true);
+    conform('POST', MS, await viewer.post(`/v1/rooms/${R}/messages`, { body: { text: 'x' } }), 403, 'muted');
+    conform('POST', MO, await guest.post(`/v1/rooms/${R}/moderation`, { body: { action: 'ban', userId: 'quinn' } }), 403, 'forbidden');
+    conform('POST', MO, await host.post(`/v1/rooms/${R}/moderation`, { body: { action: 'mute', userId: 'quinn' } }), 400, 'invalid_argument');
+    conform('POST', MO, await host.post(`/v1/rooms/${R}/moderation`, { body: { action: 'mute', userId: 'ghost', durationSeconds: 5 } }), 404, 'user_not_found');
+    conform('POST', MO, await call(base, 'POST', `/v1/rooms/${R}/moderation`, { body: { action: 'unmute', userId: 'quinn' } }), 401, 'unauthenticated');
+    conform('POST', MO, await host.post(`/v1/rooms/${R}/moderation`, { body: { action: 'unmute', userId: 'quinn' } }), 200);
+
+    const RE = '/v1/rooms/{roomId}/reactions';
+    conform('POST', RE, await viewer.post(`/v1/rooms/${R}/reactions`, { body: { reaction: 'heart' } }), 202);
+    conform('POST', RE, await viewer.post(`/v1/rooms/${R}/reactions`, { body: { reaction: 'nope' } }), 400, 'invalid_argument');
+    conform('POST', RE, await call(base, 'POST', `/v1/rooms/${R}/reactions`, { body: { reaction: 'heart' } }), 401, 'unauthenticated');
+    let limited = null;
+    for (let i = 0; i < 25 && !limited; i += 1) {
+      const x = await viewer.post(`/v1/rooms/${R}/reactions`, { body: { reaction: 'fire' } });
+      if (x.status === 429) limited = x;
+    }
+    assert.ok(limited, 'the per-user reaction limit was never hit');
+    conform('POST', RE, limited, 429, 'rate_limited');
+
+    const V = '/v1/rooms/{roomId}/viewers';
+    const viewers = conform('GET', V, await viewer.get(`/v1/rooms/${R}/viewers`), 200);
+    assert.equal(viewers.count, 0);
+    conform('GET', V, await viewer.get('/v1/rooms/RM_missing/viewers'), 404, 'not_found');
+    conform('GET', V, await call(base, 'GET', `/v1/rooms/${R}/viewers`), 401, 'unauthenticated');
+
+    const P = '/v1/products';
+    const shoe = conform('POST', P, await admin.post(P, { body: { productId: 'shoe-1', name: 'Red shoe', url: 'https://shop.example/shoe', price: '19.9', currency: 'USD' } }), 201);
+    assert.equal(shoe.price, '19.90');
+    conform('POST', P, await admin.post(P, { body: { name: 'Hat', url: 'https://shop.example/hat', price: '5', currency: 'EUR', imageUrl: 'https://shop.example/hat.png' } }), 201);
+    conform('POST', P, await admin.post(P, { body: { productId: 'shoe-1', name: 'Again', url: 'https://shop.example/x', price: '1', currency: 'USD' } }), 409, 'conflict');
+    conform('POST', P, await admin.post(P, { body: { name: 'Bad', url: 'https://shop.example/x', price: '1.999', currency: 'USD' } }), 400, 'invalid_argument');
+    conform('POST', P, await host.post(P, { body: { name: 'Mine', url: 'https://shop.example/x', price: '1', currency: 'USD' } }), 403, 'forbidden');
+    conform('POST', P, await call(base, 'POST', P, { body: {} }), 401, 'unauthenticated');
+    const found = conform('GET', P, await viewer.get(`${P}?query=shoe`), 200);
+    assert.deepEqual(found.products.map((p) => p.productId), ['shoe-1']);
+    conform('GET', P, await viewer.get(`${P}?cursor=bad`), 400, 'invalid_argument');
+    conform('GET', P, await call(base, 'GET', P), 401, 'unauthenticated');
+    const PI = '/v1/products/{productId}';
+    conform('GET', PI, await viewer.get(`${P}/shoe-1`), 200);
+    conform('GET', PI, await viewer.get(`${P}/nope`), 404, 'not_found');
+    conform('GET', PI, await call(base, 'GET', `${P}/shoe-1`), 401, 'unauthenticated');
+    conform('PATCH', PI, await admin.patch(`${P}/shoe-1`, { body: { name: 'Red shoe 2' } }), 200);
+    conform('PATCH', PI, await admin.patch(`${P}/shoe-1`, { body: { status: 'gone' } }), 400, 'invalid_argument');
+    conform('PATCH', PI, await host.patch(`${P}/shoe-1`, { body: { name: 'x' } }), 403, 'forbidden');
+    conform('PATCH', PI, await admin.patch(`${P}/nope`, { body: { name: 'x' } }), 404, 'not_found');
+    conform('PATCH', PI, await call(base, 'PATCH', `${P}/shoe-1`, { body: { name: 'x' } }), 401, 'unauthenticated');
+
+    const RP = '/v1/rooms/{roomId}/products';
+    const tagged = conform('PUT', RP, await host.put(`/v1/rooms/${R}/products`, { body: { productIds: ['shoe-1'] } }), 200);
+    assert.equal(tagged.products.length, 1);
+    conform('PUT', RP, await host.put(`/v1/rooms/${R}/products`, { body: { productIds: Array.from({ length: 21 }, (_, i) => `p${i}`) } }), 400, 'too_many_products');
+    conform('PUT', RP, await host.put(`/v1/rooms/${R}/products`, { body: { productIds: ['nope'] } }), 400, 'invalid_argument');
+    conform('PUT', RP, await guest.put(`/v1/rooms/${R}/products`, { body: { productIds: [] } }), 403, 'forbidden');
+    conform('PUT', RP, await host.put('/v1/rooms/RM_missing/products', { body: { productIds: [] } }), 404, 'not_found');
+    conform('PUT', RP, await call(base, 'PUT', `/v1/rooms/${R}/products`, { body: { productIds: [] } }), 401, 'unauthenticated');
+    conform('GET', RP, await viewer.get(`/v1/rooms/${R}/products`), 200);
+    conform('GET', RP, await viewer.get('/v1/rooms/RM_missing/products'), 404, 'not_found');
+    conform('GET', RP, await call(base, 'GET', `/v1/rooms/${R}/products`), 401, 'unauthenticated');
+
+    const PIN = '/v1/rooms/{roomId}/products/{productId}/pin';
+    conform('POST', PIN, await guest.post(`/v1/rooms/${R}/products/shoe-1/pin`), 403, 'forbidden');
+    conform('PATCH', '/v1/rooms/{roomId}/stage/{userId}', await host.patch(`/v1/rooms/${R}/stage/pete`, { body: { permissions: { canManageProducts: true } } }), 200);
+    const pinned = conform('POST', PIN, await guest.post(`/v1/rooms/${R}/products/shoe-1/pin`), 200);
+    assert.equal(pinned.pinnedProductId, 'shoe-1');
+    conform('POST', PIN, await host.post(`/v1/rooms/${R}/products/nope/pin`), 404, 'not_found');
+    conform('POST', PIN, await call(base, 'POST', `/v1/rooms/${R}/products/shoe-1/pin`), 401, 'unauthenticated');
+    const UNPIN = '/v1/rooms/{roomId}/products/unpin';
+    const unpinned = conform('POST', UNPIN, await host.post(`/v1/rooms/${R}/products/unpin`), 200);
+    assert.equal(unpinned.pinnedProductId, null);
+    conform('POST', UNPIN, await viewer.post(`/v1/rooms/${R}/products/unpin`), 403, 'forbidden');
+    conform('POST', UNPIN, await host.post('/v1/rooms/RM_missing/products/unpin'), 404, 'not_found');
+    conform('POST', UNPIN, await call(base, 'POST', `/v1/rooms/${R}/products/unpin`), 401, 'unauthenticated');
+
+    const EV = '/v1/rooms/{roomId}/products/{productId}/events';
+    conform('POST', EV, await viewer.post(`/v1/rooms/${R}/products/shoe-1/events`, { body: { type: 'click' } }), 202);
+    conform('POST', EV, await viewer.post(`/v1/rooms/${R}/products/shoe-1/events`, { body: { type: 'click' } }), 202);
+    conform('POST', EV, await viewer.post(`/v1/rooms/${R}/products/shoe-1/events`, { body: { type: 'buy' } }), 400, 'invalid_argument');
+    conform('POST', EV, await viewer.post(`/v1/rooms/${R}/products/nope/events`, { body: { type: 'view' } }), 404, 'not_found');
+    conform('POST', EV, await call(base, 'POST', `/v1/rooms/${R}/products/shoe-1/events`, { body: { type: 'view' } }), 401, 'unauthenticated');
+    const ST = '/v1/rooms/{roomId}/products/stats';
+    const stats = conform('GET', ST, await host.get(`/v1/rooms/${R}/products/stats`), 200);
+    assert.equal(stats.products[0].clicks, 1);
+    assert.deepEqual(stats.products[0].byMember.map((m) => m.userId).sort(), ['olga', 'pete']);
+    conform('GET', ST, await viewer.get(`/v1/rooms/${R}/products/stats`), 403, 'not_host');
+    conform('GET', ST, await host.get('/v1/rooms/RM_missing/products/stats'), 404, 'not_found');
+    conform('GET', ST, await call(base, 'GET', `/v1/rooms/${R}/products/stats`), 401, 'unauthenticated');
+
+    // Slow mode and ban last: they change what the viewer may do.
+    conform('PATCH', '/v1/rooms/{roomId}', await host.patch(`/v1/rooms/${R}`, { body: { slowModeSeconds: 60 } }), 200);
+    // quinn posted 'hi all' moments ago (deleted messages still count for the interval).
+    conform('POST', MS, await viewer.post(`/v1/rooms/${R}/messages`, { body: { text: 'again' } }), 429, 'slow_mode');
+    conform('POST', MS, await guest.post(`/v1/rooms/${R}/messages`, { body: { text: 'co-hosts are exempt' } }), 201);
+    conform('POST', MO, await host.post(`/v1/rooms/${R}/moderation`, { body: { action: 'ban', userId: 'quinn' } }), 200);
+    conform('POST', MS, await viewer.post(`/v1/rooms/${R}/messages`, { body: { text: 'x' } }), 403, 'banned');
+    conform('GET', MS, await viewer.get(`/v1/rooms/${R}/messages`), 403, 'banned');
+    conform('POST', RE, await viewer.post(`/v1/rooms/${R}/reactions`, { body: { reaction: 'heart' } }), 403, 'banned');
+    conform('POST', EV, await viewer.post(`/v1/rooms/${R}/products/shoe-1/events`, { body: { type: 'view' } }), 403, 'banned');
+    conform('DELETE', D, await viewer.del(`/v1/rooms/${R}/messages/${second.messageId}`), 403, 'banned');
+    conform('POST', '/v1/rooms/{roomId}/viewer-token', await viewer.post(`/v1/rooms/${R}/viewer-token`), 403, 'banned');
+
+    conform('POST', '/v1/rooms/{roomId}/stop', await host.post(`/v1/rooms/${R}/stop`), 200);
+    conform('POST', MS, await host.post(`/v1/rooms/${R}/messages`, { body: { text: 'late' } }), 409, 'room_ended');
+    conform('POST', RE, await host.post(`/v1/rooms/${R}/reactions`, { body: { reaction: 'heart' } }), 409, 'room_ended');
+    conform('POST', MO, await host.post(`/v1/rooms/${R}/moderation`, { body: { action: 'unban', userId: 'quinn' } }), 409, 'room_ended');
+    conform('POST', PIN, await host.post(`/v1/rooms/${R}/products/shoe-1/pin`), 409, 'room_ended');
+    conform('PUT', RP, await guest.put(`/v1/rooms/${R}/products`, { body: { productIds: [] } }), 403, 'forbidden');
+  });
+
   test('every documented operation was exercised', () => {
     const all = [];
     for (const [p, item] of Object.entries(doc.paths)) {

@@ -125,6 +125,8 @@ void register_api_routes(http::Router& router, ApiContext* ctx) {
     detail::register_room_routes(router, ctx);
     detail::register_invitation_routes(router, ctx);
     detail::register_stage_routes(router, ctx);
+    detail::register_engagement_routes(router, ctx);
+    detail::register_product_routes(router, ctx);
     detail::register_metrics_routes(router, ctx);
     router.add(verb::post, "/v1/livekit/webhook",
                [ctx](Request& req) { return webhook_response(ctx->media, req); });

@@ -4,6 +4,7 @@
 
 #include "api_routes.hpp"
 #include "api_support.hpp"
+#include "cohost/server/app/engagement_service.hpp"
 
 namespace cohost::server::app::detail {
 
@@ -141,6 +142,11 @@ void register_room_routes(http::Router& r, ApiContext* ctx) {
         auto room = ctx->store.get_room(req.param("roomId"));
         if (!room) refuse(Errc::NotFound, "room not found");
         if (room->status == rooms::RoomStatus::Ended) refuse(Errc::RoomEnded, "the room has ended");
+        if (ctx->engagement != nullptr) {  // a banned user gets no viewer credentials
+            if (auto e = ctx->engagement->check_viewer(p.actor, room->room_id, false)) {
+                throw rooms::ErrorException(std::move(*e));
+            }
+        }
         auto creds = ctx->auth.mint_viewer(ctx->config.media_public_url, room->room_id,
                                            p.actor.user_id, display_name(*ctx, p.actor.user_id),
                                            ctx->config.media_token_ttl);

@@ -14,6 +14,13 @@ Principal require_auth(ApiContext& ctx, http::Request& req);
 void register_room_routes(http::Router& r, ApiContext* ctx);
 void register_invitation_routes(http::Router& r, ApiContext* ctx);
 void register_stage_routes(http::Router& r, ApiContext* ctx);
+/// Chat, moderation, reactions, viewers (api_engagement.cpp) and products (api_products.cpp).
+void register_engagement_routes(http::Router& r, ApiContext* ctx);
+void register_product_routes(http::Router& r, ApiContext* ctx);
+/// The context's engagement service, or `404 not_found` when there is none.
+[[nodiscard]] EngagementService& engagement(ApiContext& ctx);
+/// `202 Accepted` without a body.
+[[nodiscard]] http::Response accepted();
 /// `GET /metrics` (api_metrics.cpp).
 void register_metrics_routes(http::Router& r, ApiContext* ctx);
 

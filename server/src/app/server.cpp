@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -13,6 +14,7 @@
 #include "cohost/core/log.hpp"
 #include "cohost/server/app/api.hpp"
 #include "cohost/server/app/auth.hpp"
+#include "cohost/server/app/engagement_service.hpp"
 #include "cohost/server/app/group_commit.hpp"
 #include "cohost/server/app/media_sync.hpp"
 #include "cohost/server/app/room_service.hpp"
@@ -90,6 +92,26 @@ EventPublisher after_durable(GroupCommit* group, EventPublisher next) {
     };
 }
 
+/// A `chat.moderation` ban also ends the banned user's live subscriptions to the room
+/// (docs/engagement.md): each gets an `error` frame `code: banned` for the topic.
+void end_banned_subscriptions(realtime::Hub& hub, const std::vector<store::StoredEvent>& events) {
+    for (const store::StoredEvent& e : events) {
+        if (e.type != "chat.moderation" || !e.topic.starts_with("room:")) continue;
+        boost::system::error_code ec;
+        const boost::json::value v = boost::json::parse(e.data_json, ec);
+        const auto* o = ec ? nullptr : v.if_object();
+        if (o == nullptr) continue;
+        const auto* action = o->if_contains("action");
+        const auto* user = o->if_contains("userId");
+        if (action == nullptr || user == nullptr || !action->is_string() || !user->is_string() ||
+            action->as_string() != "ban") {
+            continue;
+        }
+        hub.end_subscriptions(std::string(user->as_string()), e.topic,
+                              rooms::make_error(rooms::Errc::Banned, "you are banned from this room"));
+    }
+}
+
 net::ip::tcp::endpoint parse_endpoint(const std::string& addr) {
     const auto colon = addr.rfind(':');
     std::string host = addr.substr(0, colon);
@@ -116,6 +138,7 @@ struct Server::Impl {
     std::unique_ptr<Authenticator> auth;
     std::unique_ptr<realtime::Hub> hub;
     std::unique_ptr<RoomService> service;
+    std::unique_ptr<EngagementService> engagement;  ///< chat, reactions, viewers, products
     std::unique_ptr<MediaSync> media;  ///< webhooks in, RemoveParticipant/DeleteRoom out
     std::unique_ptr<outbox::WebhookSender> webhooks;  ///< outgoing webhooks; null with no URL
     std::unique_ptr<ApiContext> ctx;
@@ -136,6 +159,8 @@ Server::~Server() {
     if (impl_->http) impl_->http->stop();
     if (impl_->hub) impl_->hub->close_all();
     if (impl_->service) impl_->service->stop();
+    if (impl_->engagement) impl_->engagement->stop();
+    if (impl_->hub) impl_->hub->set_listener(nullptr);
     if (impl_->media) impl_->media->stop();
     if (impl_->webhooks) impl_->webhooks->stop();
 }
@@ -165,15 +190,22 @@ void Server::start() {
     hub_opts.idle_timeout = m.cfg.realtime_idle_timeout;
     hub_opts.replay_limit = m.cfg.realtime_retention_events;
     hub_opts.max_connections = m.cfg.realtime_max_connections;
+    hub_opts.threads = m.cfg.realtime_threads;
     // A subscribe reads seqs and replays events: only durable ones may leave the process.
     hub_opts.before_store_read = [g = m.group.get()] {
         if (g != nullptr) g->flush_now();
     };
     store::Store& st = *m.store;
+    std::unique_ptr<EngagementService>& engagement = m.engagement;
     m.hub = std::make_unique<realtime::Hub>(
         m.ioc, st,
-        [&st](const rooms::Actor& a, const std::string& topic) {
-            return authorize_topic(st, a, topic);
+        [&st, &engagement](const rooms::Actor& a, const std::string& topic) {
+            auto refusal = authorize_topic(st, a, topic);
+            // A user banned from the room may not (re)subscribe to it (docs/engagement.md).
+            if (!refusal && engagement && topic.starts_with("room:")) {
+                refusal = engagement->check_viewer(a, topic.substr(5), true);
+            }
+            return refusal;
         },
         hub_opts);
 
@@ -188,20 +220,39 @@ void Server::start() {
     svc.outbox_hold = [&webhooks] {
         return webhooks ? webhooks->outbox_hold() : store::OutboxHold{};
     };
-    m.service = std::make_unique<RoomService>(
-        m.ioc, st, m.clock, svc,
-        after_durable(m.group.get(),
-                      [&hub, &media, &webhooks](const std::vector<store::StoredEvent>& events) {
-                          hub.publish(events);
-                          if (media) media->on_committed(events);  // RemoveParticipant / DeleteRoom
-                          if (webhooks) webhooks->notify(events);  // outgoing webhooks
-                      }));
+    const EventPublisher publish = after_durable(
+        m.group.get(), [&hub, &media, &webhooks](const std::vector<store::StoredEvent>& events) {
+            hub.publish(events);
+            end_banned_subscriptions(hub, events);  // after the ban event itself went out
+            if (media) media->on_committed(events);  // RemoveParticipant / DeleteRoom
+            if (webhooks) webhooks->notify(events);  // outgoing webhooks
+        });
+    m.service = std::make_unique<RoomService>(m.ioc, st, m.clock, svc, publish);
+    EngagementOptions eng;
+    eng.policy = m.cfg.engagement;
+    m.engagement = std::make_unique<EngagementService>(m.ioc, st, m.clock, eng, publish);
+    hub.set_listener(m.engagement.get());
     m.media =
         make_media_sync(m.ioc, *m.service, st, m.clock, m.metrics.get(), m.cfg, m.cfg.api_key,
                         m.secret);
     m.ctx = std::make_unique<ApiContext>(ApiContext{*m.service, st, *m.auth, m.cfg});
     m.ctx->metrics = m.metrics.get();
+    m.ctx->engagement = m.engagement.get();
     register_server_metrics(*m.metrics, st, hub);
+    {
+        EngagementService* e = m.engagement.get();
+        const auto stat = [e](auto field) {
+            return [e, field] { return static_cast<double>(e->stats().*field); };
+        };
+        m.metrics->counter_fn("cohost_chat_messages_total", "Chat messages posted.",
+                              stat(&EngagementStats::messages));
+        m.metrics->counter_fn("cohost_reactions_total", "Reactions accepted.",
+                              stat(&EngagementStats::reactions));
+        m.metrics->counter_fn("cohost_reaction_bursts_total", "reactions.burst events emitted.",
+                              stat(&EngagementStats::bursts));
+        m.metrics->gauge("cohost_viewers", "Users watching rooms (live room subscriptions).",
+                         stat(&EngagementStats::viewers));
+    }
     if (GroupCommit* g = m.group.get()) {
         m.metrics->counter_fn("cohost_store_group_commits_total",
                               "Group-commit batches flushed (one SQLite transaction each).",
@@ -241,6 +292,7 @@ void Server::start() {
         },
         http_opts);
     m.service->start();
+    m.engagement->start();
     if (m.webhooks) m.webhooks->start();
     m.media->start();
     m.log->info("media mode={} livekit_url={} enforcement={}",
@@ -259,6 +311,7 @@ void Server::stop() {
         if (m.http) m.http->stop();
         if (m.hub) m.hub->close_all();
         if (m.service) m.service->stop();
+        if (m.engagement) m.engagement->stop();
         if (m.media) m.media->stop();
         if (m.webhooks) m.webhooks->stop();
         if (m.group) m.group->flush_now();

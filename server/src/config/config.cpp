@@ -181,6 +181,48 @@ constexpr std::array kKeys{
         [](Config& c, const Value& v) {
             c.realtime_max_connections = int(as_int(v, 1, 10'000'000));
         }},
+    Key{"realtime.threads",
+        [](Config& c, const Value& v) { c.realtime_threads = int(as_int(v, 0, 64)); }},
+    Key{"engagement.max_message_chars",
+        [](Config& c, const Value& v) {
+            c.engagement.max_message_chars = static_cast<std::size_t>(as_int(v, 1, 10'000));
+        }},
+    Key{"engagement.max_mute",
+        [](Config& c, const Value& v) { c.engagement.max_mute = as_seconds(v); }},
+    Key{"engagement.max_ban",
+        [](Config& c, const Value& v) { c.engagement.max_ban = as_seconds(v); }},
+    Key{"engagement.max_room_products",
+        [](Config& c, const Value& v) {
+            c.engagement.max_room_products = static_cast<std::size_t>(as_int(v, 1, 200));
+        }},
+    Key{"engagement.reactions",
+        [](Config& c, const Value& v) {
+            // Comma-separated names (also from the environment): 1-32 of [a-z0-9_-], distinct.
+            std::vector<std::string> names;
+            std::string text = as_string(v) + ",";
+            std::string item;
+            for (char ch : text) {
+                if (ch == ',') {
+                    if (item.empty()) fail(v, "expected comma-separated reaction names");
+                    if (std::find(names.begin(), names.end(), item) != names.end()) {
+                        fail(v, "'" + item + "' is listed twice");
+                    }
+                    names.push_back(std::exchange(item, {}));
+                } else if (ch != ' ') {
+                    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                                    ch == '_' || ch == '-';
+                    if (!ok || item.size() >= 32) {
+                        fail(v, "reaction names are 1-32 characters of [a-z0-9_-]");
+                    }
+                    item += ch;
+                }
+            }
+            c.engagement.reactions = std::move(names);
+        }},
+    Key{"engagement.reactions_per_user_per_second",
+        [](Config& c, const Value& v) {
+            c.engagement.reactions_per_user_per_second = int(as_int(v, 1, 1000));
+        }},
     Key{"metrics.enabled", [](Config& c, const Value& v) { c.metrics_enabled = as_bool(v); }},
     Key{"webhooks.urls", [](Config& c, const Value& v) { c.webhook_urls = as_http_urls(v); }},
     Key{"webhooks.timeout",
@@ -510,6 +552,19 @@ std::string Config::dump_redacted() const {
     kv("ping_interval", format_duration(realtime_ping_interval));
     kv("idle_timeout", format_duration(realtime_idle_timeout));
     kv("max_connections", realtime_max_connections);
+    kv("threads", realtime_threads);
+    out << YAML::EndMap;
+    section("engagement");
+    kv("max_message_chars", engagement.max_message_chars);
+    kv("max_mute", format_duration(engagement.max_mute));
+    kv("max_ban", format_duration(engagement.max_ban));
+    kv("max_room_products", engagement.max_room_products);
+    {
+        std::string names;
+        for (const auto& n : engagement.reactions) names += (names.empty() ? "" : ",") + n;
+        kv("reactions", names);
+    }
+    kv("reactions_per_user_per_second", engagement.reactions_per_user_per_second);
     out << YAML::EndMap;
     section("metrics");
     kv("enabled", metrics_enabled);

@@ -1,5 +1,6 @@
 #include "cohost/server/http/http_server.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -58,9 +59,29 @@ net::awaitable<void> write_and_close(beast::tcp_stream& stream, const Response& 
                                      unsigned version) {
     auto res = to_beast(r, version, false);
     auto wr = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
-    (void)wr;
+    auto& [wec, wn] = wr;
+    (void)wn;
     beast::error_code ec;
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (wec || ec) {
+        co_return;
+    }
+    // Lingering close: a client may still be sending the body we refused. Closing with unread
+    // data makes the kernel answer RST, which can destroy our answer before the client reads
+    // it; so read and discard until the client closes, bounded in time and bytes.
+    constexpr std::size_t kDrainLimit = 4 * 1024 * 1024;
+    std::array<char, 16 * 1024> sink{};
+    std::size_t drained = 0;
+    stream.expires_after(std::chrono::seconds(2));
+    while (drained < kDrainLimit) {
+        auto rd = co_await stream.async_read_some(net::buffer(sink),
+                                                  net::as_tuple(net::use_awaitable));
+        auto& [rec, rn] = rd;
+        if (rec) {
+            break;
+        }
+        drained += rn;
+    }
 }
 
 /// One keep-alive connection. Requests are handled strictly one at a time.

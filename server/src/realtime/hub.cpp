@@ -1,18 +1,25 @@
 // The realtime hub: the session registry, the topic index, the subscribe/replay protocol and
-// fan-out. Everything runs on the control thread, so a subscribe handler (read `topic_seq`,
+// fan-out. The protocol runs on the control thread, so a subscribe handler (read `topic_seq`,
 // replay from the store, register) is atomic with respect to publish(): no event can fall between
 // the replay and the registration, and the per-subscription seq watermark (topic_index.hpp)
 // suppresses an event that was committed before the subscribe but is published after it.
+// Socket I/O runs on the shards (shard.hpp); what control posts to a shard arrives in order, so
+// the replay frames of a subscribe always precede the live events published after it.
 #include "cohost/server/realtime/hub.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <exception>
-#include <unordered_set>
+#include <optional>
+#include <unordered_map>
+#include <variant>
 
 #include "cohost/core/log.hpp"
 #include "frames.hpp"
+#include "shard.hpp"
 #include "topic_index.hpp"
 #include "ws_session.hpp"
 
@@ -63,48 +70,58 @@ void reject_unavailable(beast::tcp_stream&& stream, unsigned version) {
 
 }  // namespace
 
-struct Hub::Impl final : detail::SessionHost {
+struct Hub::Impl final : detail::ControlSink {
     Impl(net::io_context& ioc, store::Store& s, TopicAuthorizer authorize, HubOptions o)
-        : store(s),
-          authorizer(std::move(authorize)),
-          opts(o),
-          tick_timer(ioc),
-          log(core::logger("ws")) {
+        : control(ioc), store(s), authorizer(std::move(authorize)), opts(o), log(core::logger("ws")) {
         if (opts.max_frame_bytes == 0) {
             opts.max_frame_bytes = kDefaultMaxFrameBytes;
         }
         opts.queue_limit = std::max<std::size_t>(opts.queue_limit, 1);
         opts.replay_limit = std::max(opts.replay_limit, 1);
-        keep_alive.ping_interval = opts.ping_interval;
-        keep_alive.idle_timeout = opts.idle_timeout;
-        keep_alive.handshake_timeout = kHandshakeTimeout;
-        keep_alive.close_grace = kCloseGrace;
+        detail::ShardOptions so;
+        so.queue_limit = opts.queue_limit;
+        so.handshake_timeout = kHandshakeTimeout;
+        so.keep_alive.ping_interval = opts.ping_interval;
+        so.keep_alive.idle_timeout = opts.idle_timeout;
+        so.keep_alive.handshake_timeout = kHandshakeTimeout;
+        so.keep_alive.close_grace = kCloseGrace;
         if (opts.idle_timeout.count() > 0) {
-            keep_alive.close_grace = std::min(keep_alive.close_grace, keep_alive.idle_timeout);
+            so.keep_alive.close_grace = std::min(so.keep_alive.close_grace, so.keep_alive.idle_timeout);
         }
         // Tick often enough to honour the shortest deadline to within a quarter of it.
-        auto shortest = keep_alive.close_grace;
-        for (auto d : {keep_alive.ping_interval, keep_alive.idle_timeout}) {
+        auto shortest = so.keep_alive.close_grace;
+        for (auto d : {so.keep_alive.ping_interval, so.keep_alive.idle_timeout}) {
             if (d.count() > 0) {
                 shortest = std::min(shortest, d);
             }
         }
-        tick_period = std::clamp<std::chrono::steady_clock::duration>(shortest / 4, 50ms, 1s);
+        so.tick_period = std::clamp<std::chrono::steady_clock::duration>(shortest / 4, 50ms, 1s);
+        const int n = std::clamp(opts.threads, 0, 64);
+        for (int i = 0; i < std::max(n, 1); ++i) {
+            shards.push_back(std::make_unique<detail::Shard>(ioc, *this, so, n > 0));
+        }
     }
 
     ~Impl() {
-        cancel_tick();
-        for (WsSession* s : snapshot()) {
-            s->kill();    // leaves open → subscriptions dropped, listener told
-            s->detach();  // the sessions finish on their own, after the hub is gone
+        // Subscriptions end with the hub: the listener hears about each one, as on a disconnect.
+        for (auto& [s, r] : sessions) {
+            const std::vector<std::string> removed = topics.remove_all(*s);
+            if (listener != nullptr) {
+                for (const std::string& topic : removed) {
+                    listener->on_unsubscribed(s->actor(), topic);
+                }
+            }
         }
-        sessions.clear();
+        for (auto& shard : shards) {
+            shard->shutdown();  // kills and detaches its sessions; joins its thread
+        }
+        sessions.clear();  // the sessions finish on their own, after the hub is gone
+        busy.reset();
     }
 
-    // ---- SessionHost ----------------------------------------------------------------------
-    void on_session_message(WsSession& s, std::string_view payload, bool binary) override;
-    void on_session_closing(WsSession& s) override;
-    void on_session_finished(WsSession& s) noexcept override;
+    // ---- ControlSink ----------------------------------------------------------------------
+    void on_client_frame(WsSession& s, Request request) override;
+    void on_session_closed(WsSession& s) override;
 
     // ---- protocol -------------------------------------------------------------------------
     void handle_subscribe(WsSession& s, const std::string& topic,
@@ -112,52 +129,44 @@ struct Hub::Impl final : detail::SessionHost {
     void handle_unsubscribe(WsSession& s, const std::string& topic);
     void send_error(WsSession& s, rooms::Errc code, std::string_view message,
                     std::string_view topic);
-    void drop_slow(WsSession& s);
-
-    void arm_tick();
-    void cancel_tick() noexcept {
-        try {
-            tick_timer.cancel();
-        } catch (const std::exception&) {
-            // Cannot fail on a valid timer; the handler's token check covers the rest.
+    void send(WsSession& s, std::vector<Frame> frames, bool backlog = false) {
+        if (auto it = sessions.find(&s); it != sessions.end()) {
+            it->second.shard->send(&s, std::move(frames), backlog);
         }
     }
-    void on_tick(beast::error_code ec);
-    [[nodiscard]] std::vector<WsSession*> snapshot() const {
-        return {sessions.begin(), sessions.end()};
-    }
 
+    /// A session the control side holds (see shard.hpp "Lifetime").
+    struct Registered {
+        std::shared_ptr<WsSession> session;
+        detail::Shard* shard = nullptr;
+        std::size_t shard_index = 0;
+    };
+
+    net::io_context& control;
     store::Store& store;
     TopicAuthorizer authorizer;
     HubOptions opts;
-    detail::KeepAlive keep_alive;
-    std::chrono::steady_clock::duration tick_period{};
-    net::steady_timer tick_timer;
-    bool tick_armed = false;
+    /// With fan-out threads, keeps the control io_context running while sessions are registered
+    /// (their `closed` messages are still to come), as their own operations do when inline.
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> busy;
     bool shutting_down = false;
-    std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // expires with the hub
-    std::unordered_set<WsSession*> sessions;  // every session object alive, any state
+    std::size_t next_shard = 0;
+    std::vector<std::unique_ptr<detail::Shard>> shards;
+    std::unordered_map<WsSession*, Registered> sessions;  // registered, not yet closed
     detail::TopicIndex topics;
     SubscriptionListener* listener = nullptr;
-    std::uint64_t slow_drops = 0;
     std::shared_ptr<spdlog::logger> log;
 };
 
-void Hub::Impl::on_session_message(WsSession& s, std::string_view payload, bool binary) {
-    if (binary) {
-        send_error(s, rooms::Errc::InvalidArgument, "binary frames are not supported", {});
+void Hub::Impl::on_client_frame(WsSession& s, Request request) {
+    if (auto* err = std::get_if<detail::FrameError>(&request)) {
+        send_error(s, err->code, err->message, err->topic);
         return;
     }
-    auto parsed = detail::parse_client_frame(payload);
-    if (!parsed) {
-        const detail::FrameError& err = parsed.error();
-        send_error(s, err.code, err.message, err.topic);
-        return;
-    }
-    detail::ClientFrame& frame = *parsed;
+    detail::ClientFrame& frame = std::get<detail::ClientFrame>(request);
     switch (frame.kind) {
         case detail::ClientFrame::Kind::Ping:
-            s.send(detail::pong_frame());
+            send(s, {detail::pong_frame()});
             return;
         case detail::ClientFrame::Kind::Subscribe:
             handle_subscribe(s, frame.topic, frame.since);
@@ -223,16 +232,12 @@ void Hub::Impl::handle_subscribe(WsSession& s, const std::string& topic,
         return;
     }
     const bool added = topics.add(s, topic, seq);
+    // The replay may exceed queue_limit on its own (retention allows 1,000 events); the bound
+    // applies to live events queued after it. Requests stop being read while the queue is full
+    // (ws_session.cpp), so one client cannot stack up replays. The frames reach the shard before
+    // any live event published from here on (posting order), which the watermark `seq` filters.
     const bool replayed = frames.size() > 1;
-    for (Frame& f : frames) {
-        s.send(std::move(f));
-    }
-    if (replayed) {
-        // The replay may exceed queue_limit on its own (retention allows 1,000 events); the
-        // bound applies to live events queued after it. Requests stop being read while the
-        // queue is full (ws_session.cpp), so one client cannot stack up replays.
-        s.mark_backlog();
-    }
+    send(s, std::move(frames), replayed);
     // Told after the frames are queued: a listener that publishes (viewer counts) lands after
     // the replay.
     if (added && listener != nullptr) {
@@ -242,7 +247,7 @@ void Hub::Impl::handle_subscribe(WsSession& s, const std::string& topic,
 
 void Hub::Impl::handle_unsubscribe(WsSession& s, const std::string& topic) {
     const bool removed = topics.remove(s, topic);
-    s.send(make_frame(detail::render_unsubscribed(topic)));
+    send(s, {make_frame(detail::render_unsubscribed(topic))});
     if (removed && listener != nullptr) {
         listener->on_unsubscribed(s.actor(), topic);
     }
@@ -250,61 +255,26 @@ void Hub::Impl::handle_unsubscribe(WsSession& s, const std::string& topic) {
 
 void Hub::Impl::send_error(WsSession& s, rooms::Errc code, std::string_view message,
                            std::string_view topic) {
-    s.send(make_frame(detail::render_error(rooms::code_string(code), message, topic)));
+    send(s, {make_frame(detail::render_error(rooms::code_string(code), message, topic))});
 }
 
-void Hub::Impl::drop_slow(WsSession& s) {
-    if (!s.is_open()) {
-        return;
+void Hub::Impl::on_session_closed(WsSession& s) {
+    auto it = sessions.find(&s);
+    if (it == sessions.end()) {
+        return;  // cannot happen: closed is reported once, for a registered session
     }
-    ++slow_drops;
-    log->info("ws slow consumer dropped user={} queued={} limit={}", s.actor().user_id,
-              s.live_queued(), opts.queue_limit);
-    s.close(websocket::close_code::policy_error, "slow_consumer");
-}
-
-void Hub::Impl::on_session_closing(WsSession& s) {
     const std::vector<std::string> removed = topics.remove_all(s);
     if (listener != nullptr) {
         for (const std::string& topic : removed) {
             listener->on_unsubscribed(s.actor(), topic);
         }
     }
-}
-
-void Hub::Impl::on_session_finished(WsSession& s) noexcept {
-    sessions.erase(&s);
-    if (sessions.empty() && tick_armed) {
-        cancel_tick();  // let the io_context run out of work
+    Registered r = std::move(it->second);
+    sessions.erase(it);
+    r.shard->release(std::move(r.session));  // after everything already posted for it
+    if (sessions.empty()) {
+        busy.reset();
     }
-}
-
-void Hub::Impl::arm_tick() {
-    if (tick_armed || sessions.empty()) {
-        return;
-    }
-    tick_armed = true;
-    tick_timer.expires_after(tick_period);
-    tick_timer.async_wait([this, token = std::weak_ptr<bool>(alive)](beast::error_code ec) {
-        if (token.expired()) {
-            return;  // the hub is gone
-        }
-        on_tick(ec);
-    });
-}
-
-void Hub::Impl::on_tick(beast::error_code ec) {
-    tick_armed = false;
-    if (ec == net::error::operation_aborted) {
-        arm_tick();  // cancelled because the registry emptied; re-arms only if it refilled
-        return;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    for (WsSession* s : snapshot()) {
-        // Sessions are destroyed only from completion handlers, never inside this loop.
-        s->on_tick(now, keep_alive);
-    }
-    arm_tick();
 }
 
 // ---- Hub -----------------------------------------------------------------------------------
@@ -316,24 +286,52 @@ Hub::~Hub() = default;
 
 void Hub::accept(beast::tcp_stream stream, http::request<http::string_body> upgrade,
                  rooms::Actor actor) {
-    if (impl_->shutting_down ||
-        connection_count() >= static_cast<std::size_t>(std::max(impl_->opts.max_connections, 0))) {
-        impl_->log->info("ws upgrade refused: {} connections (max {})", connection_count(),
-                         impl_->opts.max_connections);
+    Impl& im = *impl_;
+    if (im.shutting_down ||
+        connection_count() >= static_cast<std::size_t>(std::max(im.opts.max_connections, 0))) {
+        im.log->info("ws upgrade refused: {} connections (max {})", connection_count(),
+                     im.opts.max_connections);
         reject_unavailable(std::move(stream), upgrade.version());
         return;
     }
-    auto session =
-        std::make_shared<WsSession>(*impl_, std::move(stream), std::move(actor),
-                                    impl_->opts.max_frame_bytes, impl_->opts.queue_limit);
-    impl_->sessions.insert(session.get());
-    session->start(std::move(upgrade), kHandshakeTimeout);
-    impl_->arm_tick();
+    const std::size_t index = im.next_shard++ % im.shards.size();
+    detail::Shard& shard = *im.shards[index];
+    std::shared_ptr<WsSession> session;
+    if (shard.inline_shard()) {
+        session = std::make_shared<WsSession>(shard, std::move(stream), std::move(actor),
+                                              im.opts.max_frame_bytes, im.opts.queue_limit);
+    } else {
+        // Move the connection to the shard's io_context (no operation is pending on it here).
+        beast::error_code ec;
+        net::ip::tcp::socket from = stream.release_socket();
+        const auto protocol = from.local_endpoint(ec).protocol();
+        const int fd = ec ? -1 : from.release(ec);
+        if (ec || fd < 0) {
+            im.log->debug("ws upgrade dropped: {}", ec.message());
+            return;  // the peer went away; `from` closes what is left
+        }
+        net::ip::tcp::socket to(shard.io());
+        to.assign(protocol, fd, ec);
+        if (ec) {
+            ::close(fd);
+            im.log->warn("ws upgrade dropped: cannot move the socket: {}", ec.message());
+            return;
+        }
+        session = std::make_shared<WsSession>(shard, beast::tcp_stream(std::move(to)),
+                                              std::move(actor), im.opts.max_frame_bytes,
+                                              im.opts.queue_limit);
+    }
+    im.sessions.emplace(session.get(), Impl::Registered{session, &shard, index});
+    if (!shard.inline_shard() && !im.busy) {
+        im.busy.emplace(im.control.get_executor());
+    }
+    shard.start(std::move(session), std::move(upgrade));
 }
 
 void Hub::publish(const std::vector<store::StoredEvent>& events) {
     Impl& im = *impl_;
-    std::vector<WsSession*> slow;
+    // One batch per shard for the whole call: one post per shard, frames in commit order.
+    std::vector<std::vector<detail::Delivery>> batches(im.shards.size());
     for (const store::StoredEvent& e : events) {
         detail::TopicSlot* slot = im.topics.find(e.topic);
         if (slot == nullptr) {
@@ -341,33 +339,66 @@ void Hub::publish(const std::vector<store::StoredEvent>& events) {
         }
         Frame frame;
         for (detail::Subscriber& sub : slot->subscribers) {
-            if (e.seq <= sub.seq || !sub.session->is_open()) {
-                continue;  // already given by the subscribe replay, or closing
+            if (e.seq <= sub.seq) {
+                continue;  // already given by the subscribe replay
             }
             sub.seq = e.seq;
-            if (sub.session->live_queued() >= im.opts.queue_limit) {
-                slow.push_back(sub.session);
+            auto it = im.sessions.find(sub.session);
+            if (it == im.sessions.end()) {
                 continue;
             }
             if (!frame) {
                 frame = make_frame(render_event_frame(e));
             }
-            sub.session->send(frame);
+            auto& batch = batches[it->second.shard_index];
+            if (batch.empty() || batch.back().frame != frame) {
+                batch.push_back(detail::Delivery{frame, {}});
+                batch.back().sessions.reserve(slot->subscribers.size() / im.shards.size() + 1);
+            }
+            batch.back().sessions.push_back(sub.session);
         }
-        // Closing edits the topic index (and may call the listener): never while iterating it.
-        for (WsSession* s : slow) {
-            im.drop_slow(*s);
-        }
-        slow.clear();
     }
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+        if (!batches[i].empty()) {
+            im.shards[i]->deliver(std::move(batches[i]));
+        }
+    }
+}
+
+std::size_t Hub::end_subscriptions(const std::string& user_id, const std::string& topic,
+                                   const rooms::Error& refusal) {
+    Impl& im = *impl_;
+    detail::TopicSlot* slot = im.topics.find(topic);
+    if (slot == nullptr) {
+        return 0;
+    }
+    std::vector<WsSession*> ended;
+    for (const detail::Subscriber& sub : slot->subscribers) {
+        if (!sub.session->actor().admin && sub.session->actor().user_id == user_id) {
+            ended.push_back(sub.session);
+        }
+    }
+    for (WsSession* s : ended) {
+        im.topics.remove(*s, topic);  // may free `slot`: not used after this loop starts
+        if (auto it = im.sessions.find(s); it != im.sessions.end()) {
+            it->second.shard->send(
+                s, {make_frame(detail::render_error(rooms::code_string(refusal.code),
+                                                    refusal.message, topic))},
+                /*backlog=*/false, /*reply=*/false);
+        }
+        if (im.listener != nullptr) {
+            im.listener->on_unsubscribed(s->actor(), topic);
+        }
+    }
+    return ended.size();
 }
 
 void Hub::set_listener(SubscriptionListener* listener) noexcept { impl_->listener = listener; }
 
 void Hub::close_all() {
     impl_->shutting_down = true;
-    for (WsSession* s : impl_->snapshot()) {
-        s->close(websocket::close_code::going_away, "server shutting down");
+    for (auto& shard : impl_->shards) {
+        shard->close_all();
     }
 }
 
@@ -377,6 +408,12 @@ std::size_t Hub::subscriber_count(const std::string& topic) const {
     return impl_->topics.subscriber_count(topic);
 }
 
-std::uint64_t Hub::slow_consumer_drops() const noexcept { return impl_->slow_drops; }
+std::uint64_t Hub::slow_consumer_drops() const noexcept {
+    std::uint64_t n = 0;
+    for (const auto& shard : impl_->shards) {
+        n += shard->slow_drops();
+    }
+    return n;
+}
 
 }  // namespace cohost::server::realtime

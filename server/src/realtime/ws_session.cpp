@@ -86,7 +86,6 @@ void WsSession::on_accept(beast::error_code ec) {
         if (ec && !is_quiet_end(ec)) {
             ws_log().debug("ws handshake failed user={} error={}", who(actor_), ec.message());
         }
-        state_ = State::Closing;
         kill();
         return;
     }
@@ -123,11 +122,19 @@ void WsSession::on_read(beast::error_code ec, std::size_t /*bytes*/) {
     if (state_ != State::Open) {
         return;
     }
-    if (queued() >= queue_limit_) {
-        read_paused_ = true;  // resumed by on_write; bounds what requests can make us queue
+    if (held_ || queued() >= queue_limit_) {
+        read_paused_ = true;  // resumed by on_write / release_reads: bounds what requests queue
         return;
     }
     do_read();
+}
+
+void WsSession::release_reads() {
+    held_ = false;
+    if (read_paused_ && state_ == State::Open && queued() < queue_limit_) {
+        read_paused_ = false;
+        do_read();
+    }
 }
 
 void WsSession::send(Frame frame) {
@@ -168,7 +175,7 @@ void WsSession::on_write(beast::error_code ec, std::size_t /*bytes*/) {
     if (!queue_.empty()) {
         write_next();
     }
-    if (read_paused_ && queued() < queue_limit_) {
+    if (read_paused_ && !held_ && queued() < queue_limit_) {
         read_paused_ = false;
         do_read();
     }
@@ -238,7 +245,7 @@ void WsSession::on_tick(Clock::time_point now, const KeepAlive& ka) {
 }
 
 void WsSession::leave_open() {
-    if (state_ != State::Open) {
+    if (state_ == State::Closing) {
         return;
     }
     state_ = State::Closing;

@@ -37,9 +37,9 @@ class SessionHost {
 public:
     /// A complete message arrived while the session is open. `binary` for binary frames.
     virtual void on_session_message(WsSession& s, std::string_view payload, bool binary) = 0;
-    /// The session left the open state (closing, failed or closed by the peer): drop its
-    /// subscriptions. Called exactly once per session that was opened, from a completion
-    /// handler, `close()` or `on_tick()`.
+    /// The session left the accepting or open state (closing, failed, or closed by the peer):
+    /// drop its subscriptions. Called exactly once per session, from a completion handler,
+    /// `close()`, `kill()` or `on_tick()`, and never after `detach()`.
     virtual void on_session_closing(WsSession& s) = 0;
     /// The session is being destroyed (all of its operations have completed).
     virtual void on_session_finished(WsSession& s) noexcept = 0;
@@ -84,6 +84,13 @@ public:
     /// Everything queued so far (a subscribe's replay) is backlog the client asked for: it does
     /// not count against the slow-consumer bound of later live events.
     void mark_backlog() noexcept { backlog_mark_ = pushed_; }
+
+    /// The host is answering the last request elsewhere (another thread): do not read the next
+    /// one until `release_reads()`, so requests are answered one at a time and the queue bound
+    /// still holds back a client that sends without reading.
+    void hold_reads() noexcept { held_ = true; }
+    /// The answer to the held request is queued: reading resumes unless the queue is full.
+    void release_reads();
 
     /// Starts the closing handshake with `code` and `reason` (no-op unless open; a session still
     /// in its handshake is closed at the socket). Calls `on_session_closing` before returning.
@@ -131,7 +138,8 @@ private:
     State state_ = State::Accepting;
     bool writing_ = false;
     bool pinging_ = false;
-    bool read_paused_ = false;  ///< queue full: the next read waits for a write to complete
+    bool read_paused_ = false;  ///< queue full or held: the next read waits
+    bool held_ = false;         ///< see hold_reads()
 };
 
 }  // namespace cohost::server::realtime::detail

@@ -50,6 +50,14 @@ constexpr ErrcInfo info(Errc c) noexcept {
             return {413, "payload_too_large"};
         case Errc::RateLimited:
             return {429, "rate_limited"};
+        case Errc::Muted:
+            return {403, "muted"};
+        case Errc::Banned:
+            return {403, "banned"};
+        case Errc::SlowMode:
+            return {429, "slow_mode"};
+        case Errc::TooManyProducts:
+            return {400, "too_many_products"};
         case Errc::Internal:
             return {500, "internal"};
     }

@@ -15,6 +15,8 @@
 // Migrations are append-only: never edit a shipped entry, add the next version instead.
 #include "sqlite_schema.hpp"
 
+#include "sqlite_engagement_schema.hpp"
+
 #include <span>
 #include <string>
 
@@ -137,6 +139,7 @@ CREATE TABLE settings (
 
 constexpr Migration kMigrations[] = {
     {1, kSchemaV1},
+    {2, kEngagementSchemaV2},  // engagement tables (sqlite_engagement_schema.cpp)
 };
 
 }  // namespace

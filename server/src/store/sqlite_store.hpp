@@ -12,13 +12,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cohost/server/store/engagement_store.hpp"
 #include "cohost/server/store/store.hpp"
 #include "sqlite_checkpointer.hpp"
 #include "sqlite_db.hpp"
 
 namespace cohost::server::store::detail {
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public EngagementStore {
 public:
     /// Opens, configures and migrates. Throws `StoreError`.
     explicit SqliteStore(const SqliteOptions& opts);
@@ -68,6 +69,24 @@ public:
     [[nodiscard]] bool batch_open() const override { return batch_ != nullptr; }
     void set_write_hook(std::function<void()> hook) override { write_hook_ = std::move(hook); }
 
+    // ---- engagement (sqlite_engagement.cpp, sqlite_engagement_commit.cpp) ----------------------
+    EngagementStore* engagement() noexcept override { return this; }
+    std::optional<rooms::ChatMessage> get_message(const std::string& room_id,
+                                                  const std::string& message_id) override;
+    Page<rooms::ChatMessage> list_messages(const std::string& room_id, int limit,
+                                           const std::string& cursor) override;
+    std::optional<TimePoint> last_message_at(const std::string& room_id,
+                                             const std::string& user_id) override;
+    std::optional<rooms::Moderation> get_moderation(const std::string& room_id,
+                                                    const std::string& user_id) override;
+    std::optional<rooms::Product> get_product(const std::string& id) override;
+    std::vector<rooms::Product> get_products(const std::vector<std::string>& ids) override;
+    Page<rooms::Product> list_products(const std::string& query, int limit,
+                                       const std::string& cursor) override;
+    rooms::RoomProducts get_room_products(const std::string& room_id) override;
+    std::vector<ProductStats> product_stats(const std::string& room_id) override;
+    EngagementCommitResult commit_engagement(const EngagementChangeset& c) override;
+
 private:
     /// Newest-first invitations where `key_column` (a constant column name) equals `key`.
     Page<Invitation> list_invitations(const char* key_column, const std::string& key,
@@ -85,6 +104,13 @@ private:
     bool delete_member(const StageMember& member);
     StoredEvent append_event(const NewEvent& event);
     void insert_idempotency(const IdempotencyRecord& record);
+    // Engagement writes (sqlite_engagement_commit.cpp); false on a CAS miss.
+    bool apply_engagement(const EngagementChangeset& c, EngagementCommitResult& out);
+    bool write_message(rooms::ChatMessage& m);
+    bool write_moderation(const rooms::Moderation& m);
+    bool write_product(const rooms::Product& p);
+    bool write_room_products(const rooms::RoomProducts& p);
+    bool count_hit(const rooms::ProductHit& hit);
 
     Database db_;
     /// The open group-commit batch (begin_batch .. flush_batch), or null.

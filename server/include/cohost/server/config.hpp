@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cohost/server/rooms/domain.hpp"
+#include "cohost/server/rooms/engagement.hpp"
 
 namespace cohost::server {
 
@@ -71,6 +72,12 @@ struct Config {
     // ---- rooms (domain policy) ----------------------------------------------------------
     rooms::Policy policy;  ///< `rooms.invitation_ttl`, `rooms.backstage_timeout`, ...
 
+    // ---- engagement (docs/engagement.md) ------------------------------------------------------
+    /// `engagement.max_message_chars`, `engagement.max_mute`, `engagement.max_ban`,
+    /// `engagement.max_room_products`, `engagement.reactions`,
+    /// `engagement.reactions_per_user_per_second`.
+    rooms::EngagementPolicy engagement;
+
     // ---- realtime --------------------------------------------------------------------------
     int realtime_retention_events = 1000;                   ///< `realtime.retention_events`
     std::chrono::seconds realtime_retention_age{600};       ///< `realtime.retention_age`
@@ -78,6 +85,8 @@ struct Config {
     std::chrono::seconds realtime_ping_interval{20};        ///< `realtime.ping_interval`
     std::chrono::seconds realtime_idle_timeout{60};         ///< `realtime.idle_timeout`
     int realtime_max_connections = 100000;                  ///< `realtime.max_connections`
+    /// `realtime.threads`: WebSocket I/O threads for fan-out; 0 = run on the control thread.
+    int realtime_threads = 2;
 
     // ---- http limits -------------------------------------------------------------------------
     std::size_t http_max_body = 64 * 1024;  ///< `http.max_body_bytes`

@@ -14,6 +14,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <map>
@@ -86,6 +87,11 @@ protected:
         o.idle_timeout = std::chrono::seconds(60);
         o.replay_limit = 1000;
         o.max_connections = 100;
+        // ctest runs the hub tests twice: inline (0) and with fan-out threads
+        // (COHOST_TEST_HUB_THREADS=2, tests/CMakeLists.txt).
+        if (const char* t = std::getenv("COHOST_TEST_HUB_THREADS")) {
+            o.threads = std::atoi(t);
+        }
         return o;
     }
 

@@ -204,14 +204,24 @@ TEST_P(HubInterleaving, NoGapAndNoDuplicateAroundSubscribe) {
         }
     };
     net::post(ioc, step);
-    auto last_seq = [](const Client& c) {
-        return c.frames.empty() ? std::int64_t{-1}
-                                : json::parse(c.frames.back()).as_object().at("seq").as_int64();
+    // Done when a client holds `subscribed` and every event after its starting point. (Not "the
+    // last frame has seq N": `subscribed` itself carries N when the subscribe came after the
+    // last publish, with the replay still on its way.)
+    auto done = [&](int i) {
+        const Client& c = *cs[static_cast<std::size_t>(i)];
+        if (c.frames.empty()) {
+            return false;
+        }
+        const std::int64_t s = json::parse(c.frames.front()).as_object().at("seq").as_int64();
+        const std::int64_t from = since[static_cast<std::size_t>(i)] >= 0
+                                      ? std::min(since[static_cast<std::size_t>(i)], s)
+                                      : s;
+        return static_cast<std::int64_t>(c.frames.size()) >= 1 + kEvents - from;
     };
     ASSERT_TRUE(run_until(
         [&] {
-            for (Client* c : cs) {
-                if (last_seq(*c) != kEvents) {
+            for (int i = 0; i < kClients; ++i) {
+                if (!done(i)) {
                     return false;
                 }
             }
@@ -405,6 +415,34 @@ TEST_F(HubTest, ListenerSeesSubscriptionsUnsubscribesAndDisconnects) {
                                   "-U_alice user:U_alice",
                                   "-U_bob room:RM_a",
                               }));
+    hub->set_listener(nullptr);
+}
+
+TEST_F(HubTest, EndSubscriptionsCutsOneUsersTopicAndKeepsTheConnection) {
+    start();
+    RecordingListener listener;
+    hub->set_listener(&listener);
+    Client& a = connect();  // U_alice
+    actor = rooms::Actor::user("U_bob");
+    Client& b = connect();
+    subscribe(a, "room:RM_a");
+    subscribe(a, "room:RM_b");
+    subscribe(b, "room:RM_a");
+    EXPECT_EQ(hub->end_subscriptions("U_alice", "room:RM_a",
+                                     rooms::make_error(rooms::Errc::Banned, "you are banned")),
+              1U);
+    const json::object err = next_json(a);
+    EXPECT_EQ(err.at("type"), "error");
+    EXPECT_EQ(err.at("code"), "banned");
+    EXPECT_EQ(err.at("topic"), "room:RM_a");
+    EXPECT_EQ(hub->subscriber_count("room:RM_a"), 1U);
+    hub->publish({store.append("room:RM_a"), store.append("room:RM_b")});
+    EXPECT_EQ(next_json(b).at("topic"), "room:RM_a");
+    EXPECT_EQ(next_json(a).at("topic"), "room:RM_b");  // RM_a skipped, the socket still works
+    expect_nothing_pending(a);
+    EXPECT_EQ(hub->end_subscriptions("U_alice", "room:RM_a", rooms::make_error(rooms::Errc::Banned, "x")),
+              0U);
+    EXPECT_EQ(listener.calls.back(), "-U_alice room:RM_a");
     hub->set_listener(nullptr);
 }
 

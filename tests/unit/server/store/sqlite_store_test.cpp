@@ -46,7 +46,7 @@ TEST(SqliteStore, FileIsInWalModeAtTheCurrentSchemaVersion) {
     { auto store = files.open(); }
     RawDb raw(files.path());
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
-    EXPECT_EQ(raw.text("PRAGMA user_version"), "1");
+    EXPECT_EQ(raw.text("PRAGMA user_version"), "2");  // 2: engagement tables
     for (const char* table : {"users", "rooms", "invitations", "stage_members", "events", "topics",
                               "idempotency", "settings"}) {
         const std::string sql =
@@ -61,7 +61,7 @@ TEST(SqliteStore, ReopeningAMigratedFileKeepsItsVersion) {
     { auto store = files.open(); }
     { auto store = files.reopen(); }
     RawDb raw(files.path());
-    EXPECT_EQ(raw.text("PRAGMA user_version"), "1");
+    EXPECT_EQ(raw.text("PRAGMA user_version"), "2");  // 2: engagement tables
 }
 
 TEST(SqliteStore, RefusesAFileFromANewerBuild) {

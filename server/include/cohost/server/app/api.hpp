@@ -10,6 +10,7 @@
 namespace cohost::server::app {
 
 class MediaSync;
+class EngagementService;
 
 /// What the handlers use; everything must outlive the router.
 struct ApiContext {
@@ -21,6 +22,8 @@ struct ApiContext {
     Metrics* metrics = nullptr;
     /// Receives LiveKit webhooks (`POST /v1/livekit/webhook`; nullptr: the route answers 404).
     MediaSync* media = nullptr;
+    /// Chat, reactions, viewers, products (nullptr: those routes answer 404).
+    EngagementService* engagement = nullptr;
 };
 
 /// Registers every route. With `ctx == nullptr` the handlers must never be called (used only to

@@ -2,8 +2,14 @@
 /// \file The realtime hub: WebSocket sessions on `GET /v1/realtime`, topic subscriptions with
 /// per-topic `seq` and resume, and fan-out of committed events (product.md §5, §10).
 ///
-/// Threading: everything runs on the single control `io_context` thread; no locks. The HTTP layer
-/// authenticates the upgrade request and then hands the socket over with `accept()`.
+/// Threading: the protocol (topic index, subscribe and replay, publish, listener calls) runs on
+/// the control `io_context` thread. With `threads` > 0 the sessions' socket I/O (handshake,
+/// reads, write queues, keep-alive) runs on that many fan-out threads, each with its own
+/// io_context; a connection is assigned to one of them round robin when it is accepted, and the
+/// two sides exchange posted messages only (server/src/realtime/shard.hpp). With `threads` = 0
+/// everything runs on the control thread. The HTTP layer authenticates the upgrade request and
+/// then hands the socket over with `accept()`. Every public method is called on the control
+/// thread; `slow_consumer_drops` may be read from any thread.
 ///
 /// Fan-out: an event is serialized once into a `shared_ptr<const std::string>` frame and that
 /// buffer is queued on every subscribed session. Each session's queue is bounded
@@ -37,6 +43,8 @@ struct HubOptions {
     std::chrono::seconds idle_timeout{60};         ///< drop a client silent this long
     int replay_limit = 1000;                       ///< events read per store batch during a replay
     int max_connections = 100000;
+    /// Fan-out threads (0: socket I/O on the control thread; at most 64).
+    int threads = 0;
     /// Called before a subscribe reads the store (seq, replay); group commit flushes here so
     /// only durable events leave the process. Optional.
     std::function<void()> before_store_read;
@@ -75,12 +83,20 @@ public:
     /// serialized once.
     void publish(const std::vector<store::StoredEvent>& events);
 
+    /// Ends every subscription of `user_id` to `topic` (a ban): each such session gets an `error`
+    /// frame with `refusal` and the topic, then nothing more of the topic; the listener is told.
+    /// Returns how many subscriptions ended. The connections stay open.
+    std::size_t end_subscriptions(const std::string& user_id, const std::string& topic,
+                                  const rooms::Error& refusal);
+
     /// Optional observer (nullptr to clear); must outlive the hub or be cleared first.
     void set_listener(SubscriptionListener* listener) noexcept;
 
     /// Closes every session (code 1001 going away); used at shutdown.
     void close_all();
 
+    /// Sessions accepted and not yet closed (a session in its closing handshake may still hold
+    /// its socket for up to the close grace).
     [[nodiscard]] std::size_t connection_count() const noexcept;
     [[nodiscard]] std::size_t subscriber_count(const std::string& topic) const;
     /// Sessions dropped for falling behind, since start (for /metrics).

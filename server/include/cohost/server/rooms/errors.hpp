@@ -28,6 +28,10 @@ enum class Errc : std::uint8_t {
     Conflict,              ///< 409 conflict: a concurrent change won the compare-and-set; retry
     PayloadTooLarge,       ///< 413 payload_too_large
     RateLimited,           ///< 429 rate_limited
+    Muted,                 ///< 403 muted, details.until (engagement: chat while muted)
+    Banned,                ///< 403 banned (engagement: banned from the room)
+    SlowMode,              ///< 429 slow_mode, details.retryAfterSeconds
+    TooManyProducts,       ///< 400 too_many_products, details.max
     Internal,              ///< 500 internal
 };
 

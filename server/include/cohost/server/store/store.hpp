@@ -30,6 +30,8 @@ using rooms::TimePoint;
 using rooms::User;
 
 /// An I/O or schema failure. Fatal at start-up; a 500 inside a request.
+class EngagementStore;  // engagement_store.hpp
+
 struct StoreError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -192,6 +194,11 @@ public:
     /// Called at the start of every `commit()` (before its transaction opens), so a group commit
     /// can open a batch lazily. Empty = none.
     virtual void set_write_hook(std::function<void()> hook) { (void)hook; }
+
+    // ---- engagement (engagement_store.hpp) --------------------------------------------------
+    /// The engagement tables of this store (same connection, same transactions, same outbox),
+    /// or nullptr when this store has none. Owned by the store.
+    [[nodiscard]] virtual EngagementStore* engagement() noexcept { return nullptr; }
 };
 
 struct SqliteOptions {
