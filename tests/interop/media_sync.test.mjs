@@ -353,6 +353,38 @@ describe('enforcement through the RoomService API', () => {
   });
 });
 
+describe('bans (engagement)', () => {
+  test('banning a watching viewer removes it from the media room', async () => {
+    const ctx = await newRoom('ban');
+    await hostLive(ctx);
+    seq += 1;
+    const userId = `ban-${seq}`;
+    const viewer = await devLogin(base, userId, 'Banned Viewer');
+    // Its media identity is the one its viewer token carries: viewer-<userId>-<8 chars>.
+    const t = await viewer.post(`/v1/rooms/${ctx.roomId}/viewer-token`);
+    assert.equal(t.status, 200, `viewer-token: ${show(t)}`);
+    const identity = JSON.parse(Buffer.from(t.body.token.split('.')[1], 'base64url').toString()).sub;
+    assert.match(identity, new RegExp(`^viewer-${userId}-.{8}$`));
+    // Another user whose id extends this one's, watching too: must stay.
+    const otherId = `${userId}-x`;
+    const other = await devLogin(base, otherId, 'Other Viewer');
+    const t2 = await other.post(`/v1/rooms/${ctx.roomId}/viewer-token`);
+    const otherIdentity = JSON.parse(Buffer.from(t2.body.token.split('.')[1], 'base64url').toString()).sub;
+    expectedRemovals.add(`${ctx.roomId}/${identity}`);
+    accepted(await peer.join(ctx.roomId, identity, { canPublish: false, hidden: true }), 'viewer');
+    accepted(await peer.join(ctx.roomId, otherIdentity, { canPublish: false, hidden: true }), 'other viewer');
+    const r = await ctx.host.post(`/v1/rooms/${ctx.roomId}/moderation`, { body: { action: 'ban', userId } });
+    assert.equal(r.status, 200, `ban: ${show(r)}`);
+    await peer.waitForCall('RemoveParticipant', { room: ctx.roomId, identity });
+    await settle();
+    assert.equal(peer.callsOf('RemoveParticipant', { room: ctx.roomId, identity }).length, 1);
+    assert.equal(peer.rooms.get(ctx.roomId).participants.has(identity), false, 'the banned viewer is gone');
+    assert.equal(peer.callsOf('RemoveParticipant', { identity: otherIdentity }).length, 0, 'the other viewer stays');
+    assert.equal(peer.rooms.get(ctx.roomId).participants.has(otherIdentity), true);
+    assert.equal((await ctx.room()).status, 'live');
+  });
+});
+
 describe('the reconciler', () => {
   test('repairs a co-host whose participant_left webhook was lost', async () => {
     const ctx = await newRoom('reconcile');

@@ -12,6 +12,7 @@
 namespace cohost::server::app {
 
 namespace json = boost::json;
+using livekit::ParticipantInfo;
 using livekit::TwirpError;
 using livekit::TwirpResult;
 
@@ -130,6 +131,30 @@ void MediaSync::Impl::remove_participant(const std::string& room, const std::str
             log->warn("RemoveParticipant failed room={} identity={} code={} msg={}", room,
                       identity, err.code, err.msg);
             inc(kEnforceFailures, {{"action", "remove_participant"}});
+        });
+}
+
+void MediaSync::Impl::remove_viewer(const std::string& room, const std::string& user) {
+    if (!client || stopped) return;
+    client->list_participants(
+        room, [this, w = std::weak_ptr<int>(alive), room,
+               user](TwirpResult<std::vector<ParticipantInfo>> r) {
+            if (w.expired() || stopped) return;
+            if (r.index() != 0) {
+                const TwirpError& err = std::get<TwirpError>(r);
+                if (err.not_found()) return;  // no media room: nobody to disconnect
+                log->warn("ListParticipants failed room={} code={} msg={}", room, err.code, err.msg);
+                inc(kEnforceFailures, {{"action", "remove_participant"}});
+                return;
+            }
+            // Exactly `viewer-<user>-` + the 8-character suffix: user ids may contain '-', so a
+            // prefix test alone would also match another user's `viewer-<user>-x-…` identity.
+            const std::string prefix = "viewer-" + user + "-";
+            for (const ParticipantInfo& p : std::get<0>(r)) {
+                if (p.identity.size() == prefix.size() + 8 && p.identity.starts_with(prefix)) {
+                    remove_participant(room, p.identity, "banned");
+                }
+            }
         });
 }
 
@@ -294,11 +319,21 @@ void MediaSync::on_committed(const std::vector<store::StoredEvent>& events) {
             m.delete_room(e.room_id, "room ended");
             continue;
         }
-        if (e.type != "stage.left") continue;
+        if (e.type != "stage.left" && e.type != "chat.moderation") continue;
         boost::system::error_code ec;
         const json::value data = json::parse(e.data_json, ec);
         const json::object* obj = ec ? nullptr : data.if_object();
         const json::value* user = obj ? obj->if_contains("userId") : nullptr;
+        if (e.type == "chat.moderation") {
+            // A ban also disconnects the user's media (docs/engagement.md): a viewer watching
+            // with credentials issued before the ban. Not found (not connected) is fine.
+            const json::value* action = obj ? obj->if_contains("action") : nullptr;
+            if (action != nullptr && action->is_string() && action->get_string() == "ban" &&
+                user != nullptr && user->is_string()) {
+                m.remove_viewer(e.room_id, std::string(user->get_string()));
+            }
+            continue;
+        }
         const json::value* reason = obj ? obj->if_contains("reason") : nullptr;
         if (user == nullptr || !user->is_string()) {
             m.log->error("stage.left without userId room={} event={}", e.room_id, e.id);

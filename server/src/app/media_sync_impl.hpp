@@ -82,6 +82,9 @@ struct MediaSync::Impl {
     /// RemoveParticipant for a publisher not on stage (counted); false without a client.
     bool remove_uninvited(const std::string& room, const std::string& identity);
     void delete_room(const std::string& room, std::string_view why);
+    /// Lists the room's participants and removes the viewer identities of `user`
+    /// (`viewer-<user>-<8 chars>`, auth.cpp): a ban disconnects a watching user.
+    void remove_viewer(const std::string& room, const std::string& user);
     /// Records that a webhook about `room` was applied (race guard of the reconciler).
     void touch(const std::string& room);
 
