@@ -114,16 +114,27 @@ async function goLive(ctx, identity) {
   accepted(await peer.publish(ctx.roomId, identity, 'MICROPHONE'), `publish mic ${identity}`);
 }
 
+/**
+ * Waits until the realtime stream shows `userId`'s microphone on: the last effect of goLive.
+ * (An accepted webhook's events reach the socket asynchronously, after the HTTP answer.)
+ */
+async function micOn(ctx, userId, from) {
+  await ctx.rt.waitForEvent(ctx.topic, (e) => e.event.startsWith('stage.') && e.data.userId === userId &&
+    e.data.microphone === 'on', { from, timeoutMs: 10_000, what: `${userId} microphone on` });
+}
+
 async function hostLive(ctx) {
   const from = ctx.mark();
   await goLive(ctx, ctx.hostId);
   await ctx.wait('room.live', (d) => d.status === 'live', from);
+  await micOn(ctx, ctx.hostId, from);
 }
 
 async function cohostLive(ctx, userId) {
   const from = ctx.mark();
   await goLive(ctx, userId);
   await ctx.wait('stage.live', (d) => d.userId === userId && d.state === 'live', from);
+  await micOn(ctx, userId, from);
 }
 
 /**
