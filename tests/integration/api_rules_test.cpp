@@ -24,13 +24,23 @@ TEST_F(ApiRulesTest, StoppingARoomCancelsPendingInvitationsAndReleasesCoHosts) {
     const std::int64_t room_seq = subscribe(*bob_rt, "room:" + room);
 
     host.stop_room(room);
-    const auto events = read_events(*bob_rt, "*", 3, 5s);
+    // Bob watching the room may also produce a `viewers.count` (docs/engagement.md, at most one
+    // per second): it takes a seq on the room topic but is not what this test is about.
+    std::vector<json::object> events;
+    for (int round = 0; round < 4 && events.size() < 3; ++round) {
+        for (auto& e : read_events(*bob_rt, "*", 3 - events.size(), 5s)) {
+            if (str(e, "event") != "viewers.count") {
+                events.push_back(std::move(e));
+            }
+        }
+    }
     ASSERT_EQ(events.size(), 3U) << event_names(events);
     const auto room_events = of_topic(events, "room:" + room);
     const auto bob_events = of_topic(events, "user:bob");
     ASSERT_EQ(room_events.size(), 2U) << event_names(events);
     EXPECT_EQ(event_names(room_events), "stage.left,room.ended");
-    EXPECT_EQ(num(room_events[0], "seq"), room_seq + 1);
+    EXPECT_GT(num(room_events[0], "seq"), room_seq);
+    EXPECT_GT(num(room_events[1], "seq"), num(room_events[0], "seq"));
     EXPECT_EQ(str(at(room_events[0], "data"), "userId"), "alice");
     EXPECT_EQ(str(at(room_events[0], "data"), "reason"), "room_ended");
     ASSERT_EQ(bob_events.size(), 1U);

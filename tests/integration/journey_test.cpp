@@ -194,7 +194,7 @@ TEST_F(JourneyTest, ThreeUsersFromInviteToRoomEnd) {
     // Bob's own topic: only his invitation, never alice's.
     const auto bob_events = of_topic(bob_frames, "user:bob");
     expect_sequence(bob_events, "user:bob", {"invitation.created", "invitation.rejected"});
-    EXPECT_EQ(bob_frames.size(), room_events.size() + bob_events.size())
+    EXPECT_EQ(bob_frames.size(), room_frames.size() + bob_events.size())
         << "unexpected frames for bob: " << event_names(bob_frames);
     for (const auto& f : bob_frames) {
         const auto* data = f.contains("data") ? at(f, "data").if_object() : nullptr;
