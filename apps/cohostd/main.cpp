@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "cohost/core/log.hpp"
+#include "cohost/media/media_server.hpp"
+#include "media_routes.hpp"
 #include "cohost/server/app/server.hpp"
 #include "cohost/server/config.hpp"
 
@@ -35,7 +37,7 @@ int main(int argc, char** argv) {
     bool dev_login = false;
     auto* c = cli.add_option("--config", config_path, "YAML config file");
     auto* h = cli.add_option("--http-addr", http_addr, "HTTP listen address HOST:PORT (127.0.0.1:7880)");
-    auto* u = cli.add_option("--udp-port", udp_port, "media UDP port (7882)")->check(CLI::Range(1, 65535));
+    auto* u = cli.add_option("--udp-port", udp_port, "first media UDP port (7882; 0 = ephemeral)")->check(CLI::Range(0, 65535));
     auto* d = cli.add_option("--data-dir", data_dir, "data directory (./data)");
     auto* k = cli.add_option("--api-key", api_key, "API key (token issuer)");
     auto* s = cli.add_option("--api-secret", api_secret, "API secret (>= 32 bytes; generated if absent)");
@@ -62,7 +64,26 @@ int main(int argc, char** argv) {
     log->info("effective config:\n{}", cfg.dump_redacted());
 
     try {
+        // The embedded SFU (media.mode: embedded): its UDP workers start before the HTTP
+        // listener, so a WHIP/WHEP offer never reaches a server that cannot answer it.
+        std::unique_ptr<cohost::media::MediaServer> media;
+        if (cfg.media_mode == cohost::server::MediaMode::Embedded) {
+            cohost::media::MediaConfig mc;
+            mc.public_ip = cfg.media_public_ip;
+            mc.bind_ip = cfg.media_bind_ip;
+            mc.udp_port = cfg.udp_port;
+            mc.workers = cfg.media_workers;
+            mc.test_drop_video_percent = cfg.media_test_drop_video_percent;
+            media = std::make_unique<cohost::media::MediaServer>(mc);
+            media->start();
+        }
         cohost::server::app::Server server(cfg);
+        if (media) {
+            server.add_routes([&media, &cfg](cohost::server::http::Router& router,
+                                             const std::string& secret) {
+                cohost::apps::mount_media_routes(router, *media, cfg, secret);
+            });
+        }
         server.start();
         g_server = &server;
         std::signal(SIGTERM, on_signal);
@@ -77,6 +98,7 @@ int main(int argc, char** argv) {
                   << " (api key " << cfg.api_key << ")" << std::endl;
         server.run();
         g_server = nullptr;
+        if (media) media->stop();
         log->info("stopped");
         std::cout << "cohostd stopped" << std::endl;
     } catch (const std::exception& e) {

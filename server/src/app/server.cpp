@@ -143,6 +143,7 @@ struct Server::Impl {
     std::unique_ptr<outbox::WebhookSender> webhooks;  ///< outgoing webhooks; null with no URL
     std::unique_ptr<ApiContext> ctx;
     http::Router router;
+    std::vector<Server::RouteMount> mounts;  ///< extra routes (cohostd: WHIP/WHEP)
     std::unique_ptr<http::HttpServer> http;
     std::shared_ptr<spdlog::logger> log = core::logger("app");
 
@@ -278,6 +279,7 @@ void Server::start() {
     }
     m.ctx->media = m.media.get();
     register_api_routes(m.router, m.ctx.get());
+    for (auto& mount : m.mounts) mount(m.router, m.secret);
 
     http::HttpServerOptions http_opts;
     http_opts.max_body_bytes = m.cfg.http_max_body;
@@ -302,6 +304,8 @@ void Server::start() {
     m.log->info("listening http={} store={} dev_login={}", m.cfg.http_addr, db_path,
                 m.cfg.dev_login_enabled());
 }
+
+void Server::add_routes(RouteMount mount) { impl_->mounts.push_back(std::move(mount)); }
 
 void Server::run() { impl_->ioc.run(); }
 

@@ -67,7 +67,18 @@ constexpr std::array kKeys{
         }},
     Key{"auth.user_token_ttl", [](Config& c, const Value& v) { c.user_token_ttl = as_seconds(v); }},
     Key{"media.udp_port",
-        [](Config& c, const Value& v) { c.udp_port = std::uint16_t(as_int(v, 1, 65535)); }},
+        [](Config& c, const Value& v) { c.udp_port = std::uint16_t(as_int(v, 0, 65535)); }},
+    Key{"media.public_ip",
+        [](Config& c, const Value& v) { c.media_public_ip = as_ip_literal(v, false); }},
+    Key{"media.bind_ip",
+        [](Config& c, const Value& v) { c.media_bind_ip = as_ip_literal(v, true); }},
+    Key{"media.workers",
+        [](Config& c, const Value& v) { c.media_workers = unsigned(as_int(v, 0, 64)); }},
+    Key{"media.test_hooks", [](Config& c, const Value& v) { c.media_test_hooks = as_bool(v); }},
+    Key{"media.test_drop_video_percent",
+        [](Config& c, const Value& v) {
+            c.media_test_drop_video_percent = unsigned(as_int(v, 0, 50));
+        }},
     Key{"media.public_url",
         [](Config& c, const Value& v) {
             const std::string s = as_string(v);
@@ -517,6 +528,11 @@ std::string Config::dump_redacted() const {
     out << YAML::EndMap;
     section("media");
     kv("udp_port", udp_port);
+    kv("public_ip", media_public_ip);
+    kv("bind_ip", media_bind_ip);
+    kv("workers", media_workers);
+    kv("test_hooks", media_test_hooks);
+    kv("test_drop_video_percent", media_test_drop_video_percent);
     kv("public_url", media_public_url);
     kv("token_ttl", format_duration(media_token_ttl));
     kv("mode", media_mode == MediaMode::Livekit ? "livekit" : "embedded");

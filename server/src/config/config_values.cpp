@@ -1,5 +1,7 @@
 #include "config_values.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -82,6 +84,17 @@ std::string as_nonempty(const Value& v) {
         fail(v, "must not be empty");
     }
     return v.text;
+}
+
+std::string as_ip_literal(const Value& v, bool allow_empty) {
+    std::string s = as_string(v);
+    if (s.empty() && allow_empty) return s;
+    boost::system::error_code ec;
+    (void)boost::asio::ip::make_address(s, ec);
+    if (ec || s.empty()) {
+        fail(v, "expected an IPv4 or IPv6 address, got " + quote(s));
+    }
+    return s;
 }
 
 std::int64_t as_int(const Value& v, std::int64_t min, std::int64_t max) {

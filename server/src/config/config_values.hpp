@@ -42,6 +42,8 @@ struct Value {
 [[nodiscard]] std::chrono::seconds as_seconds(const Value& v);
 /// `HOST:PORT`, `[IPv6]:PORT`; port 0 (ephemeral) allowed.
 [[nodiscard]] std::string as_host_port(const Value& v);
+/// An IPv4 or IPv6 address literal (no brackets, no port). `allow_empty`: "" and null give "".
+[[nodiscard]] std::string as_ip_literal(const Value& v, bool allow_empty);
 /// A list of distinct `http://HOST[:PORT][/PATH][?QUERY]` URLs: a YAML sequence, or a
 /// comma-separated text (environment); empty text = empty list. Messages never echo a query
 /// string or credentials. `https://` is refused (the webhook client has no TLS).

@@ -39,7 +39,7 @@ namespace {
 bhttp::response<bhttp::string_body> to_beast(const Response& r, unsigned version, bool keep_alive) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     res.set(bhttp::field::server, "cohostd");
-    if (!r.body.empty() || r.status != 204) {
+    if (!r.content_type.empty() && (!r.body.empty() || r.status != 204)) {
         res.set(bhttp::field::content_type, r.content_type);
     }
     for (const auto& [k, v] : r.headers) {

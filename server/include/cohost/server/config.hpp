@@ -28,7 +28,9 @@ enum class MediaMode : std::uint8_t { Embedded, Livekit };
 struct Config {
     // ---- top level ------------------------------------------------------------------------
     std::string http_addr = "127.0.0.1:7880";  ///< `http.addr`, flag --http-addr
-    std::uint16_t udp_port = 7882;             ///< `media.udp_port`, flag --udp-port
+    /// `media.udp_port`, flag --udp-port: the first media worker's UDP port; worker i uses
+    /// udp_port + i. 0 = an ephemeral port per worker (tests; the SDP carries the real one).
+    std::uint16_t udp_port = 7882;
     std::string data_dir = "./data";           ///< `data_dir`, flag --data-dir
     std::string log_level = "info";            ///< `log.level`
 
@@ -44,6 +46,19 @@ struct Config {
     // ---- media credentials ------------------------------------------------------------------
     std::string media_public_url = "ws://127.0.0.1:7880";  ///< `media.public_url`
     std::chrono::seconds media_token_ttl{600};             ///< `media.token_ttl`
+
+    // ---- embedded SFU (media/, docs/media.md) ------------------------------------------------
+    /// `media.public_ip`: the address in the ICE candidate clients are given (IPv4/IPv6 literal).
+    std::string media_public_ip = "127.0.0.1";
+    /// `media.bind_ip`: where the media UDP sockets listen; empty = `media.public_ip`.
+    std::string media_bind_ip;
+    /// `media.workers`: media worker threads, one UDP port each; 0 = cores - 1 (at least 1).
+    unsigned media_workers = 0;
+    /// `media.test_hooks`: enables `POST /v1/media/test/bandwidth` (browser tests only).
+    bool media_test_hooks = false;
+    /// `media.test_drop_video_percent`: drop this share of first sends of outgoing video RTP
+    /// (0..50), to exercise NACK recovery in tests. NACK answers are never dropped.
+    unsigned media_test_drop_video_percent = 0;
 
     // ---- media server (LiveKit RoomService + webhooks; docs/lifecycles.md) ------------------
     /// `media.mode`: `embedded` (the in-process SFU; until it exists: webhooks only, no Twirp

@@ -4,11 +4,13 @@
 /// it. Teardown order (docs/lifecycles.md): stop accepting → close WebSockets → cancel timers →
 /// drain the io_context → close the store.
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "cohost/core/clock.hpp"
 #include "cohost/server/config.hpp"
+#include "cohost/server/http/router.hpp"
 
 namespace cohost::server::app {
 
@@ -23,6 +25,12 @@ public:
     /// Creates the data dir, opens and migrates the store, resolves the API secret, re-arms
     /// timers and binds the listener. Throws (ConfigError, StoreError, system_error) on failure.
     void start();
+    /// Adds routes that live outside the control plane (the embedded SFU's WHIP/WHEP front end,
+    /// mounted by `cohostd`). Call before `start()`; `mount` runs inside `start()`, on the caller,
+    /// with the router and the resolved API secret. Its handlers run on the control thread.
+    using RouteMount = std::function<void(http::Router& router, const std::string& api_secret)>;
+    void add_routes(RouteMount mount);
+
     /// Runs the control thread on the caller until `stop()`.
     void run();
     /// Thread-safe and async-signal-agnostic (posts to the control thread).

@@ -1,0 +1,21 @@
+#pragma once
+/// \file The embedded SFU's HTTP front end, mounted on the control plane's router by cohostd:
+/// WHIP ingest (`/whip/{room}`, RFC 9725) and WHEP playback (`/whep/{room}`), authorized by
+/// LiveKit-format access tokens in `Authorization: Bearer`, with CORS for browser players, and
+/// the test hook `POST /v1/media/test/bandwidth` when `media.test_hooks` is on. docs/media.md
+/// documents the contract. Handlers run on the control thread and wait (bounded) for the
+/// room's media worker.
+#include <string>
+
+#include "cohost/media/media_server.hpp"
+#include "cohost/server/config.hpp"
+#include "cohost/server/http/router.hpp"
+
+namespace cohost::apps {
+
+/// Registers the WHIP/WHEP routes. `media` must outlive the router's use. Tokens are verified
+/// with `livekit.api_key`/`api_secret` when set, else the server's own key and `api_secret`.
+void mount_media_routes(server::http::Router& router, media::MediaServer& media,
+                        const server::Config& cfg, const std::string& api_secret);
+
+}  // namespace cohost::apps

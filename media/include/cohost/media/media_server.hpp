@@ -1,0 +1,90 @@
+#pragma once
+/// \file The embedded SFU's entry point (architecture.md "media plane"; docs/media.md).
+///
+/// `MediaServer` owns the media workers: N threads, each with its own `io_context` and UDP
+/// socket (worker i listens on `udp_port + i`, or an ephemeral port when `udp_port` is 0). A
+/// media room is pinned to one worker for its whole life, so every packet of a room is handled
+/// on one thread without locks. The HTTP front ends (WHIP/WHEP today, LiveKit signalling next)
+/// call the thread-safe methods below from the control thread; each call is posted to the
+/// room's worker and waited for (bounded), so the answer SDP reflects the room as it is.
+///
+/// Lifetime: construct, `start()` (binds, starts threads; throws on bind failure), use,
+/// `stop()` (idempotent; closes every session with DTLS close_notify, joins threads).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cohost::media {
+
+struct MediaConfig {
+    std::string public_ip = "127.0.0.1";  ///< the ICE candidate address
+    std::string bind_ip;                  ///< listen address; empty = public_ip
+    std::uint16_t udp_port = 7882;        ///< first worker's port; 0 = ephemeral ports
+    unsigned workers = 0;                 ///< 0 = hardware threads - 1, at least 1
+    /// Share (0..50 %) of first sends of outgoing video RTP to drop, for NACK tests.
+    unsigned test_drop_video_percent = 0;
+};
+
+enum class SessionKind : std::uint8_t { Publish /* WHIP */, Subscribe /* WHEP */ };
+
+/// The outcome of creating or changing a session. On failure `status` is the HTTP status to
+/// answer (400 bad offer, 404 unknown session, 503 shutting down) and `code`/`message` fill the
+/// error envelope.
+struct SessionAnswer {
+    int status = 201;
+    std::string code;
+    std::string message;
+    std::string resource_id;  ///< the session id (Location path segment)
+    std::string answer_sdp;
+};
+
+/// Counters for /metrics and tests (sums over workers).
+struct MediaStats {
+    std::uint64_t sessions = 0;
+    std::uint64_t rooms = 0;
+    std::uint64_t rtp_in = 0;
+    std::uint64_t rtp_out = 0;
+    std::uint64_t nack_resent = 0;
+    std::uint64_t keyframe_requests = 0;
+    std::uint64_t dropped_test = 0;
+    std::uint64_t srtp_errors = 0;
+};
+
+class MediaServer {
+public:
+    explicit MediaServer(MediaConfig config);
+    ~MediaServer();
+    MediaServer(const MediaServer&) = delete;
+    MediaServer& operator=(const MediaServer&) = delete;
+
+    /// Generates the DTLS certificate, binds one UDP socket per worker and starts the threads.
+    /// Throws std::system_error / std::runtime_error on failure.
+    void start();
+    /// Closes every session and joins the workers. Idempotent; thread-safe.
+    void stop();
+
+    /// Creates a WHIP (publish) or WHEP (subscribe) session in `room` for `identity` from an SDP
+    /// offer. Thread-safe; blocks until the room's worker has set it up (at most ~2 s).
+    [[nodiscard]] SessionAnswer create_session(SessionKind kind, const std::string& room,
+                                               const std::string& identity,
+                                               std::string_view offer_sdp);
+    /// Ends a session of `room` (DTLS close_notify, tracks ended for subscribers). False when
+    /// no such session exists in that room.
+    bool delete_session(const std::string& room, const std::string& resource_id);
+    /// Test hook: caps the bitrate the SFU assumes for a subscribe session (0 = no cap), which
+    /// selects the simulcast layer it is sent. False when the session does not exist.
+    bool set_bandwidth_cap(const std::string& room, const std::string& resource_id,
+                           std::uint64_t bps);
+
+    [[nodiscard]] MediaStats stats() const;
+    /// The bound UDP port of each worker (after start()).
+    [[nodiscard]] std::vector<std::uint16_t> udp_ports() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cohost::media

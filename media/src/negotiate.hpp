@@ -1,0 +1,115 @@
+#pragma once
+/// \file Internal to media/: turns a WHIP/WHEP offer into the SFU's answer plus what the
+/// forwarding path needs to know about each accepted section (codec, payload type, simulcast
+/// rids, header extension ids). Pure: no sockets, no clock; the caller supplies the local ICE
+/// credentials, certificate fingerprint, candidate and SSRCs.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cohost/media/forwarder.hpp"
+#include "cohost/wire/sdp.hpp"
+#include "cohost/wire/sdp_answer.hpp"
+
+namespace cohost::media::detail {
+
+/// Header extension ids negotiated on one section (0 = not negotiated).
+struct ExtIds {
+    std::uint8_t mid = 0;
+    std::uint8_t rid = 0;
+    std::uint8_t repaired_rid = 0;
+    std::uint8_t abs_send_time = 0;
+    std::uint8_t audio_level = 0;
+    std::uint8_t transport_cc = 0;
+};
+
+/// The codec of a section as the forwarder needs it.
+struct CodecChoice {
+    VideoCodec codec = VideoCodec::None;  ///< None = opus audio
+    std::uint8_t payload_type = 0;
+    std::uint32_t clock_rate = 0;
+    std::string fmtp;  ///< H.264 profile-level-id (lower-case hex) for matching subscribers
+};
+
+/// One accepted section of a publisher offer: a track the SFU receives.
+struct PublishSection {
+    std::string mid;
+    bool video = false;
+    CodecChoice codec;
+    ExtIds ext;
+    /// Simulcast rids ordered from the lowest to the highest layer (empty: one layer).
+    std::vector<std::string> rids;
+    std::vector<std::uint32_t> ssrcs;  ///< `a=ssrc` media SSRCs (non-simulcast), if signalled
+    std::string msid_stream, msid_track;
+};
+
+/// One accepted section of a subscriber offer: a track slot the SFU sends on.
+struct SubscribeSection {
+    std::string mid;
+    bool video = false;
+    CodecChoice codec;
+    ExtIds ext;
+    std::uint32_t ssrc = 0;
+    std::string track_id;
+};
+
+/// The remote transport parameters of an offer (first BUNDLE section).
+struct RemoteTransport {
+    std::string ufrag;
+    std::string pwd;
+    wire::sdp::Fingerprint fingerprint;
+};
+
+struct PublishPlan {
+    std::string answer_sdp;
+    RemoteTransport remote;
+    std::vector<PublishSection> sections;
+    bool transport_cc = false;  ///< transport-cc feedback negotiated (else REMB)
+};
+
+struct SubscribePlan {
+    std::string answer_sdp;
+    RemoteTransport remote;
+    std::vector<SubscribeSection> sections;
+};
+
+/// An offer the SFU cannot use; `message` names the problem (never echoes whole SDP).
+struct PlanError {
+    std::string message;
+};
+
+template <class T>
+struct PlanResult {
+    std::optional<T> value;
+    PlanError error;
+    [[nodiscard]] explicit operator bool() const noexcept { return value.has_value(); }
+};
+
+/// WHIP: accepts sendonly/sendrecv audio (opus) and video (VP8, H.264) sections, simulcast by
+/// rid, without RTX; transport-cc and REMB feedback. Refuses an offer with nothing to publish.
+[[nodiscard]] PlanResult<PublishPlan> plan_publish(std::string_view offer,
+                                                   const wire::sdp::LocalTransport& local,
+                                                   std::uint64_t session_id);
+
+/// What a subscriber may be sent: the video codec of the track(s) it will get, if known.
+struct SubscribeConstraints {
+    std::optional<VideoCodec> video_codec;  ///< nullopt: VP8 preferred, H.264 accepted
+    std::string stream_id = "cohost";
+};
+
+/// WHEP: answers recvonly/sendrecv audio and video sections as sendonly with one SSRC each
+/// (`ssrcs` supplies them, one per accepted section, in order; it must be long enough for every
+/// section of the offer). Refuses an offer with no audio or video section to send on.
+[[nodiscard]] PlanResult<SubscribePlan> plan_subscribe(std::string_view offer,
+                                                       const wire::sdp::LocalTransport& local,
+                                                       std::uint64_t session_id,
+                                                       const SubscribeConstraints& constraints,
+                                                       const std::vector<std::uint32_t>& ssrcs);
+
+/// Layer order of simulcast rids: `q` < `h` < `f` when those names are used (livekit-client and
+/// most WHIP senders), else the order of `a=simulcast` (first = lowest).
+[[nodiscard]] std::vector<std::string> order_rids(std::vector<std::string> rids);
+
+}  // namespace cohost::media::detail

@@ -1,0 +1,249 @@
+#pragma once
+/// \file Internal to media/: one media worker: a thread, its `io_context`, one UDP socket, and
+/// every room pinned to it with their sessions (peers), published tracks and down tracks.
+///
+/// Threading: everything below `Worker` is touched only on the worker thread. The facade
+/// (`MediaServer`) reaches it through `Worker::call()`, which posts a function and waits for it.
+/// Per-packet work (receive → demux → SRTP → forward → SRTP → send) does not allocate: buffers
+/// are members, maps are looked up, not grown (except when a new SSRC is learnt).
+///
+/// Ownership: `Worker` owns peers (`peers_`) and rooms (`rooms_`); a room owns its published
+/// tracks; a subscriber peer owns its down tracks. Raw pointers between them are cleared by the
+/// teardown functions in worker_sessions.cpp in the order docs/lifecycles.md gives.
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cohost/media/dtls.hpp"
+#include "cohost/media/forwarder.hpp"
+#include "cohost/media/keyframe_limiter.hpp"
+#include "cohost/media/media_server.hpp"
+#include "cohost/media/packet_cache.hpp"
+#include "cohost/media/srtp.hpp"
+#include "cohost/wire/rtcp_twcc.hpp"
+#include "cohost/wire/rtp.hpp"
+#include "negotiate.hpp"
+
+namespace cohost::media::detail {
+
+using Udp = boost::asio::ip::udp;
+
+inline constexpr int kMaxLayers = 3;
+inline constexpr std::size_t kMaxDatagram = 1500;
+/// Buffer for one packet plus the SRTP trailer.
+inline constexpr std::size_t kPacketBuffer = 2048;
+/// A peer that sends no STUN binding request for this long is dropped (RFC 7675 consent).
+inline constexpr std::uint64_t kConsentTimeoutUs = 30'000'000;
+
+class Peer;
+struct DownTrack;
+
+/// One simulcast layer (or the only stream) of a published track, as received.
+struct Layer {
+    std::uint32_t ssrc = 0;
+    bool known = false;
+    std::unique_ptr<PacketCache> cache;  ///< video only: answers subscribers' NACKs
+    std::uint64_t last_packet_us = 0;
+    // bitrate over a sliding one-second window
+    std::uint64_t window_start_us = 0;
+    std::uint64_t window_bytes = 0;
+    std::uint64_t bitrate_bps = 0;
+    // receiver report state (RFC 3550 A.1/A.3)
+    bool seq_init = false;
+    std::uint16_t max_seq = 0;
+    std::uint32_t cycles = 0;
+    std::uint32_t base_seq = 0;
+    std::uint64_t received = 0;
+    std::uint64_t expected_prior = 0;
+    std::uint64_t received_prior = 0;
+    std::uint32_t last_sr = 0;  ///< middle 32 bits of the last SR's NTP time
+    std::uint64_t last_sr_us = 0;
+
+    [[nodiscard]] bool active(std::uint64_t now_us) const noexcept {
+        return known && now_us - last_packet_us < 1'500'000;
+    }
+};
+
+/// A track a publisher sends into a room.
+struct PublishedTrack {
+    std::string id;
+    Peer* owner = nullptr;
+    PublishSection spec;
+    std::array<Layer, kMaxLayers> layers;
+    int layer_count = 1;
+    std::vector<DownTrack*> downs;
+    KeyframeLimiter limiter;
+};
+
+/// One track slot of a subscriber: what it is sent on one negotiated section.
+struct DownTrack {
+    DownTrack(Peer* p, SubscribeSection s);
+    Peer* peer = nullptr;
+    SubscribeSection spec;
+    PublishedTrack* source = nullptr;
+    std::unique_ptr<Forwarder> forwarder;
+    wire::rtp::ExtensionIdMap ext_map;  ///< source ids → this section's ids
+    std::uint8_t abs_send_time_id = 0;  ///< on the outgoing packet (after mapping), to restamp
+    bool had_source = false;
+    // sender report state
+    std::uint32_t packets = 0;
+    std::uint32_t octets = 0;
+    std::uint32_t last_ts = 0;
+    std::uint64_t last_send_us = 0;
+};
+
+/// One WebRTC transport: a WHIP publisher or a WHEP subscriber.
+class Peer {
+public:
+    SessionKind kind = SessionKind::Publish;
+    std::string id;
+    std::string room;
+    std::string identity;
+    std::string local_ufrag;
+    std::string local_pwd;
+    RemoteTransport remote;
+    std::optional<Udp::endpoint> endpoint;
+    std::uint64_t created_us = 0;
+    std::uint64_t last_stun_us = 0;
+    std::unique_ptr<DtlsTransport> dtls;
+    std::unique_ptr<SrtpSession> srtp;
+    bool closed = false;  ///< close_notify sent or received: only waits for DELETE / timeout
+    // publisher side
+    std::vector<PublishedTrack*> tracks;
+    std::unordered_map<std::uint32_t, std::pair<PublishedTrack*, int>> ssrc_map;
+    bool transport_cc = false;
+    std::vector<wire::rtcp::TwccArrival> twcc;  ///< arrivals since the last feedback
+    std::uint8_t twcc_fb_count = 0;
+    std::uint64_t last_twcc_us = 0;
+    // subscriber side
+    std::vector<std::unique_ptr<DownTrack>> downs;
+    std::uint64_t bandwidth_cap = 0;
+
+    [[nodiscard]] bool connected() const noexcept { return srtp != nullptr && !closed; }
+};
+
+struct Room {
+    std::string name;
+    std::vector<std::unique_ptr<PublishedTrack>> tracks;
+    std::vector<Peer*> peers;
+};
+
+/// Key of a remote transport address in the endpoint map.
+struct EndpointKey {
+    std::array<std::uint8_t, 16> addr{};
+    std::uint16_t port = 0;
+    bool v6 = false;
+    bool operator==(const EndpointKey&) const = default;
+};
+struct EndpointHash {
+    std::size_t operator()(const EndpointKey& k) const noexcept;
+};
+[[nodiscard]] EndpointKey key_of(const Udp::endpoint& ep) noexcept;
+
+class Worker {
+public:
+    Worker(unsigned index, const MediaConfig& cfg, std::shared_ptr<const DtlsCertificate> cert);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    /// Binds the socket (throws on failure) and starts the thread.
+    void start();
+    /// Closes every session and joins the thread. Idempotent.
+    void stop();
+    [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+    /// Runs `f` on the worker thread and returns its result (waits at most 2 s; on timeout or
+    /// after stop() returns `fallback`).
+    template <class F, class R = std::invoke_result_t<F>>
+    R call(F f, R fallback) {
+        if (!running_) return fallback;
+        auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
+        auto fut = task->get_future();
+        boost::asio::post(ioc_, [task] { (*task)(); });
+        if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return fallback;
+        return fut.get();
+    }
+
+    // ---- worker-thread operations (call through call()) -----------------------------------
+    SessionAnswer create_session(SessionKind kind, const std::string& room,
+                                 const std::string& identity, const std::string& offer);
+    bool delete_session(const std::string& room, const std::string& id);
+    bool set_bandwidth_cap(const std::string& room, const std::string& id, std::uint64_t bps);
+    [[nodiscard]] MediaStats stats() const;
+
+private:
+    // worker.cpp: socket, demux, ICE, DTLS, timers, sending
+    void wait_readable();
+    void drain_socket();
+    void on_datagram(std::span<std::byte> data, const Udp::endpoint& from);
+    void on_stun(std::span<const std::byte> data, const Udp::endpoint& from);
+    void on_dtls(Peer& peer, std::span<const std::byte> data);
+    void on_tick();
+    void send_raw(Peer& peer, std::span<const std::byte> data);
+    /// SRTP-protects `len` bytes of `buf` (capacity kPacketBuffer) and sends them.
+    void send_rtp(Peer& peer, std::span<std::byte> buf, std::size_t len);
+    void send_rtcp(Peer& peer, std::span<std::byte> buf, std::size_t len);
+    [[nodiscard]] std::uint64_t now_us() const noexcept;
+    std::string random_token(std::size_t n);
+
+    // worker_sessions.cpp: sessions, rooms, binding, teardown
+    SessionAnswer create_publisher(Peer& peer, const std::string& offer, Room& room);
+    SessionAnswer create_subscriber(Peer& peer, const std::string& offer, Room& room);
+    [[nodiscard]] wire::sdp::LocalTransport local_transport(const Peer& peer) const;
+    void bind_subscribers(Room& room);
+    void bind_free_slots(Peer& peer, Room& room);
+    void bind_down(DownTrack& down, PublishedTrack& track);
+    void unbind_down(DownTrack& down, bool send_bye);
+    void remove_peer(Peer& peer, bool notify);
+    void on_connected(Peer& peer);
+
+    // worker_rtp.cpp: media in and out, RTCP
+    void on_rtp(Peer& peer, std::span<std::byte> data);
+    void on_rtcp(Peer& peer, std::span<std::byte> data);
+    void forward(PublishedTrack& track, int layer, const wire::rtp::PacketView& packet);
+    void send_down(DownTrack& down, const wire::rtp::PacketView& packet, std::uint16_t seq,
+                   std::uint32_t ts, const ForwardResult* vp8, bool resend);
+    void answer_nack(DownTrack& down, std::uint16_t out_seq);
+    void request_keyframe(PublishedTrack& track, int layer);
+    void update_layers(DownTrack& down);
+    void send_publisher_feedback(Peer& peer, bool reports);
+    void send_sender_reports(Peer& peer);
+    PublishedTrack* learn_ssrc(Peer& peer, const wire::rtp::PacketView& packet, int& layer);
+
+    unsigned index_;
+    MediaConfig cfg_;
+    std::shared_ptr<const DtlsCertificate> cert_;
+    boost::asio::io_context ioc_;
+    Udp::socket socket_;
+    boost::asio::steady_timer tick_;
+    std::thread thread_;
+    std::atomic<bool> running_{false};
+    std::uint16_t port_ = 0;
+    std::uint64_t tick_count_ = 0;
+    std::mt19937_64 rng_;
+    std::uniform_int_distribution<unsigned> percent_{0, 99};
+
+    std::unordered_map<std::string, std::unique_ptr<Peer>> peers_;  ///< by session id
+    std::unordered_map<std::string, Peer*> by_ufrag_;
+    std::unordered_map<EndpointKey, Peer*, EndpointHash> by_endpoint_;
+    std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;
+    std::uint64_t next_track_ = 1;
+
+    std::array<std::byte, kPacketBuffer> rx_{};
+    std::array<std::byte, kPacketBuffer> tx_{};
+    MediaStats stats_;
+};
+
+}  // namespace cohost::media::detail

@@ -1,0 +1,226 @@
+// The SFU end to end in one process: MediaServer workers on their threads, synthetic peers
+// (media/testkit) on a client io_context, real ICE/DTLS/SRTP over loopback UDP.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "cohost/media/media_server.hpp"
+#include "cohost/media/testkit/synthetic_peer.hpp"
+
+namespace cohost::media {
+namespace {
+
+using testkit::PeerOptions;
+using testkit::SyntheticPeer;
+
+class SfuTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        MediaConfig cfg;
+        cfg.udp_port = 0;
+        cfg.workers = 1;
+        server_ = std::make_unique<MediaServer>(cfg);
+        server_->start();
+        cert_ = DtlsCertificate::generate();
+    }
+    void TearDown() override {
+        peers_.clear();
+        server_->stop();
+    }
+
+    /// Runs the client loop until `done()` or `timeout`; true when done.
+    bool run_until(const std::function<bool()>& done,
+                   std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            ioc_.run_for(std::chrono::milliseconds(5));
+            if (ioc_.stopped()) ioc_.restart();
+            if (done()) return true;
+        }
+        return false;
+    }
+
+    /// Creates a session for a new peer and connects it; returns the peer and its resource id.
+    SyntheticPeer& connect(const std::string& room, PeerOptions opt, std::string* id = nullptr) {
+        peers_.push_back(std::make_unique<SyntheticPeer>(ioc_, cert_, opt));
+        SyntheticPeer& p = *peers_.back();
+        auto answer = server_->create_session(
+            opt.publish ? SessionKind::Publish : SessionKind::Subscribe, room, "user", p.offer());
+        EXPECT_EQ(answer.status, 201) << answer.message;
+        if (id) *id = answer.resource_id;
+        EXPECT_TRUE(p.start(answer.answer_sdp));
+        EXPECT_TRUE(run_until([&] { return p.connected(); })) << "ICE/DTLS did not connect";
+        return p;
+    }
+
+    boost::asio::io_context ioc_;
+    std::unique_ptr<MediaServer> server_;
+    std::shared_ptr<const DtlsCertificate> cert_;
+    std::vector<std::unique_ptr<SyntheticPeer>> peers_;
+};
+
+TEST_F(SfuTest, ForwardsAudioAndVideoToEverySubscriberWithTheirOwnSsrc) {
+    SyntheticPeer& pub = connect("r", {});
+    SyntheticPeer& a = connect("r", {.publish = false});
+    SyntheticPeer& b = connect("r", {.publish = false});
+    ASSERT_EQ(a.announced_ssrcs().size(), 2u);
+    // The subscribers asked for a keyframe (PLI) for the video they were bound to.
+    ASSERT_TRUE(run_until([&] { return !pub.plis_received.empty(); }));
+    EXPECT_EQ(pub.plis_received.front(), pub.video_ssrc(0));
+    pub.send_video_frame(0, true, 5000);
+    for (int i = 0; i < 10; ++i) {
+        pub.send_video_frame(0, false, 1500);
+        pub.send_audio();
+    }
+    auto received = [&](SyntheticPeer& s) {
+        std::uint64_t n = 0;
+        for (auto& [ssrc, st] : s.streams()) n += st.packets;
+        return n;
+    };
+    ASSERT_TRUE(run_until([&] { return received(a) >= 25 && received(b) >= 25; }));
+    for (SyntheticPeer* s : {&a, &b}) {
+        // 5 keyframe packets + 10 two-packet frames = 25 video; 10 audio.
+        ASSERT_EQ(s->streams().size(), 2u);
+        for (std::uint32_t ssrc : s->announced_ssrcs()) {
+            ASSERT_TRUE(s->streams().count(ssrc)) << "no packets on announced ssrc " << ssrc;
+            EXPECT_EQ(s->streams().at(ssrc).gaps, 0u);
+        }
+        EXPECT_EQ(s->streams().at(s->announced_ssrcs()[0]).packets, 10u);  // audio
+        EXPECT_EQ(s->streams().at(s->announced_ssrcs()[1]).packets, 25u);  // video
+        EXPECT_EQ(s->streams().count(pub.video_ssrc(0)), 0u) << "publisher SSRC leaked";
+    }
+    EXPECT_NE(a.announced_ssrcs()[1], b.announced_ssrcs()[1]);
+}
+
+TEST_F(SfuTest, NoVideoBeforeAKeyframeThenPliFromSubscriberReachesPublisher) {
+    SyntheticPeer& pub = connect("r", {.audio = false});
+    SyntheticPeer& sub = connect("r", {.publish = false, .audio = false});
+    for (int i = 0; i < 5; ++i) pub.send_video_frame(0, false, 800);
+    run_until([] { return false; }, std::chrono::milliseconds(200));
+    EXPECT_TRUE(sub.streams().empty()) << "delta frames forwarded before a keyframe";
+    pub.send_video_frame(0, true, 800);
+    ASSERT_TRUE(run_until([&] { return !sub.streams().empty(); }));
+    // A subscriber PLI is relayed to the publisher, after the 500 ms rate limit of the first.
+    run_until([] { return false; }, std::chrono::milliseconds(600));
+    const auto before = pub.plis_received.size();
+    sub.send_pli(sub.announced_ssrcs()[0]);
+    ASSERT_TRUE(run_until([&] { return pub.plis_received.size() > before; }));
+    EXPECT_EQ(pub.plis_received.back(), pub.video_ssrc(0));
+}
+
+TEST_F(SfuTest, NackIsAnsweredFromTheCacheWithTheSameSequenceNumber) {
+    SyntheticPeer& pub = connect("r", {.audio = false});
+    SyntheticPeer& sub = connect("r", {.publish = false, .audio = false});
+    std::vector<std::uint16_t> seqs;
+    sub.on_rtp = [&](const wire::rtp::PacketView& p, std::int64_t) {
+        seqs.push_back(p.sequence_number);
+    };
+    // The second packet of the keyframe is "lost" on the way (SRTP would refuse a replay of a
+    // packet that did arrive, so the loss must be real for the resend to be accepted).
+    int arrivals = 0;
+    std::uint16_t dropped = 0;
+    sub.drop_incoming = [&](std::uint16_t seq) {
+        if (++arrivals != 2) return false;
+        dropped = seq;
+        return true;
+    };
+    pub.send_video_frame(0, true, 3000);  // 3 packets
+    ASSERT_TRUE(run_until([&] { return seqs.size() == 2; }));
+    ASSERT_EQ(sub.streams().at(sub.announced_ssrcs()[0]).gaps, 1u);
+    const std::uint16_t lost[] = {dropped};
+    sub.send_nack(sub.announced_ssrcs()[0], lost);
+    ASSERT_TRUE(run_until([&] { return seqs.size() == 3; }));
+    EXPECT_EQ(seqs[2], dropped) << "resent with the sequence number of the lost packet";
+    EXPECT_EQ(server_->stats().nack_resent, 1u);
+    // A NACK for a number never sent is ignored.
+    const std::uint16_t unknown[] = {static_cast<std::uint16_t>(seqs[2] + 100)};
+    sub.send_nack(sub.announced_ssrcs()[0], unknown);
+    run_until([] { return false; }, std::chrono::milliseconds(200));
+    EXPECT_EQ(seqs.size(), 3u);
+    EXPECT_EQ(server_->stats().nack_resent, 1u);
+}
+
+TEST_F(SfuTest, SimulcastForwardsTheTopLayerAndFollowsTheBandwidthCap) {
+    SyntheticPeer& pub = connect("r", {.audio = false, .simulcast_layers = 3});
+    std::string sub_id;
+    SyntheticPeer& sub = connect("r", {.publish = false, .audio = false}, &sub_id);
+    std::vector<std::size_t> sizes;
+    sub.on_rtp = [&](const wire::rtp::PacketView& p, std::int64_t) {
+        sizes.push_back(p.payload.size());
+    };
+    // Three layers with distinct packet sizes: q 200, h 500, f 1000 bytes per frame.
+    const std::size_t frame[3] = {200, 500, 1000};
+    auto send_all = [&](bool key) {
+        for (int l = 0; l < 3; ++l) pub.send_video_frame(l, key, frame[l]);
+    };
+    for (int i = 0; i < 30; ++i) {
+        send_all(i % 10 == 0);
+        run_until([] { return false; }, std::chrono::milliseconds(33));
+    }
+    ASSERT_FALSE(sizes.empty());
+    EXPECT_EQ(sizes.back(), 5 + 1000u) << "the top layer is forwarded by default";
+    // Cap below the f and h layers' bitrate (~240 and ~120 kbps): q is chosen at its next keyframe.
+    ASSERT_TRUE(server_->set_bandwidth_cap("r", sub_id, 80'000));
+    for (int i = 0; i < 40; ++i) {
+        send_all(i % 10 == 0);
+        run_until([] { return false; }, std::chrono::milliseconds(33));
+    }
+    EXPECT_EQ(sizes.back(), 5 + 200u) << "the capped subscriber gets the q layer";
+    const auto& st = sub.streams().at(sub.announced_ssrcs()[0]);
+    EXPECT_EQ(st.gaps, 0u) << "sequence numbers stay continuous across the switch";
+    ASSERT_TRUE(server_->set_bandwidth_cap("r", sub_id, 0));
+    for (int i = 0; i < 40; ++i) {
+        send_all(i % 10 == 0);
+        run_until([] { return false; }, std::chrono::milliseconds(33));
+    }
+    EXPECT_EQ(sizes.back(), 5 + 1000u) << "back to the top layer once the cap is gone";
+    EXPECT_FALSE(server_->set_bandwidth_cap("r", "nope", 1));
+}
+
+TEST_F(SfuTest, PublisherLeavingEndsTracksAndClosesIdleSubscribers) {
+    std::string pub_id;
+    SyntheticPeer& pub = connect("r", {}, &pub_id);
+    SyntheticPeer& sub = connect("r", {.publish = false});
+    pub.send_video_frame(0, true, 1000);
+    pub.send_audio();
+    ASSERT_TRUE(run_until([&] { return sub.streams().size() == 2; }));
+    ASSERT_TRUE(server_->delete_session("r", pub_id));
+    ASSERT_TRUE(run_until([&] { return sub.dtls_state() == DtlsTransport::State::Closed; }));
+    EXPECT_EQ(sub.byes_received.size(), 2u);
+    EXPECT_FALSE(server_->delete_session("r", pub_id)) << "deleted twice";
+}
+
+TEST_F(SfuTest, RoomsDoNotLeakIntoEachOther) {
+    SyntheticPeer& pub1 = connect("one", {.audio = false});
+    SyntheticPeer& pub2 = connect("two", {.audio = false});
+    SyntheticPeer& sub1 = connect("one", {.publish = false, .audio = false});
+    std::vector<std::size_t> sizes;
+    sub1.on_rtp = [&](const wire::rtp::PacketView& p, std::int64_t) {
+        sizes.push_back(p.payload.size());
+    };
+    pub1.send_video_frame(0, true, 300);
+    pub2.send_video_frame(0, true, 700);
+    run_until([] { return false; }, std::chrono::milliseconds(300));
+    ASSERT_EQ(sizes.size(), 1u);
+    EXPECT_EQ(sizes[0], 5 + 300u);
+}
+
+TEST_F(SfuTest, RefusesBadOffersAndUnknownSessions) {
+    auto a = server_->create_session(SessionKind::Publish, "r", "u", "not sdp");
+    EXPECT_EQ(a.status, 400);
+    EXPECT_EQ(a.code, "invalid_sdp");
+    SyntheticPeer recv_only(ioc_, cert_, {.publish = false});
+    a = server_->create_session(SessionKind::Publish, "r", "u", recv_only.offer());
+    EXPECT_EQ(a.status, 400) << "a recvonly offer has nothing to publish";
+    SyntheticPeer send_only(ioc_, cert_, {});
+    a = server_->create_session(SessionKind::Subscribe, "r", "u", send_only.offer());
+    EXPECT_EQ(a.status, 400) << "a sendonly offer has nothing to receive on";
+    EXPECT_FALSE(server_->delete_session("r", "unknown"));
+    EXPECT_EQ(server_->stats().sessions, 0u);
+}
+
+}  // namespace
+}  // namespace cohost::media
