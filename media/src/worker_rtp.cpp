@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "cohost/media/egress.hpp"
 #include "cohost/wire/rtcp.hpp"
 #include "cohost/wire/rtcp_build.hpp"
 #include "cohost/wire/rtp_codecs.hpp"
@@ -135,34 +136,12 @@ void Worker::forward(PublishedTrack& track, int layer, const rtp::PacketView& pa
 
 void Worker::send_down(DownTrack& down, const rtp::PacketView& packet, std::uint16_t seq,
                        std::uint32_t ts, const ForwardResult* r, bool resend) {
-    const std::size_t len = packet.bytes.size();
-    if (len + SrtpSession::kMaxTrailer > tx_.size()) return;
-    std::copy(packet.bytes.begin(), packet.bytes.end(), tx_.begin());
-    std::span<std::byte> out(tx_.data(), len);
-    rtp::set_ssrc(out, down.spec.ssrc);
-    rtp::set_payload_type(out, down.spec.codec.payload_type);
-    rtp::set_sequence_number(out, seq);
-    rtp::set_timestamp(out, ts);
-    if (packet.has_extension) {
-        if (!rtp::rewrite_extension_ids(out, down.ext_map)) return;
-        if (down.abs_send_time_id != 0) {
-            if (auto view = rtp::parse(out)) {
-                if (auto e = rtp::find_extension(*view, down.abs_send_time_id)) {
-                    (void)rtp::write_abs_send_time(
-                        out.subspan(e->data_offset, rtp::kAbsSendTimeSize),
-                        rtp::abs_send_time_from_us(now_us()));
-                }
-            }
-        }
-    }
-    if (r != nullptr && (r->vp8_picture_id || r->vp8_tl0_pic_idx) &&
-        down.spec.codec.codec == VideoCodec::Vp8) {
-        auto payload = out.subspan(packet.header_size, packet.payload.size());
-        if (auto d = rtp::parse_vp8(payload)) {
-            if (r->vp8_picture_id) rtp::set_vp8_picture_id(payload, *d, *r->vp8_picture_id);
-            if (r->vp8_tl0_pic_idx) rtp::set_vp8_tl0_pic_idx(payload, *d, *r->vp8_tl0_pic_idx);
-        }
-    }
+    const EgressParams params{down.spec.ssrc, down.spec.codec.payload_type, &down.ext_map,
+                              down.abs_send_time_id, down.spec.codec.codec};
+    const std::size_t len =
+        write_egress(packet, seq, ts, r, params, now_us(),
+                     std::span<std::byte>(tx_.data(), tx_.size() - SrtpSession::kMaxTrailer));
+    if (len == 0) return;
     if (!resend) {
         down.packets += 1;
         down.octets += static_cast<std::uint32_t>(packet.payload.size());
