@@ -224,6 +224,8 @@ void Worker::on_tick() {
     ++tick_count_;
     const bool every_second = tick_count_ % 50 == 0;
     const bool every_200ms = tick_count_ % 10 == 0;
+    const auto consent_us = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(cfg_.consent_timeout).count());
     std::vector<Peer*> expired;
     for (auto& [id, p] : peers_) {
         Peer& peer = *p;
@@ -234,7 +236,7 @@ void Worker::on_tick() {
             }
         }
         const std::uint64_t last = peer.last_stun_us ? peer.last_stun_us : peer.created_us;
-        if (now - last > kConsentTimeoutUs) {
+        if (now - last > consent_us) {
             expired.push_back(&peer);
             continue;
         }
@@ -249,7 +251,8 @@ void Worker::on_tick() {
         }
     }
     for (Peer* p : expired) {
-        core::logger("media")->info("media: session {} timed out (no ICE consent for 30 s)", p->id);
+        core::logger("media")->info("media: session {} timed out (no ICE consent for {} ms)", p->id,
+                                    cfg_.consent_timeout.count());
         remove_peer(*p, true);
     }
     tick_.expires_after(std::chrono::milliseconds(20));

@@ -43,8 +43,6 @@ inline constexpr int kMaxLayers = 3;
 inline constexpr std::size_t kMaxDatagram = 1500;
 /// Buffer for one packet plus the SRTP trailer.
 inline constexpr std::size_t kPacketBuffer = 2048;
-/// A peer that sends no STUN binding request for this long is dropped (RFC 7675 consent).
-inline constexpr std::uint64_t kConsentTimeoutUs = 30'000'000;
 
 class Peer;
 struct DownTrack;

@@ -182,9 +182,8 @@ void SyntheticPeer::send_binding_request() {
 
 void SyntheticPeer::on_timer() {
     if (closed_) return;
-    static thread_local std::uint64_t ticks = 0;
-    ++ticks;
-    if (!ice_ok_ || ticks % 40 == 0) send_binding_request();  // checks, then consent every 2 s
+    ++ticks_;
+    if (!ice_ok_ || ticks_ % 10 == 0) send_binding_request();  // checks, then consent every 0.5 s
     if (dtls_ && dtls_->state() == DtlsTransport::State::Connecting) dtls_->handle_timeout();
     timer_.expires_after(std::chrono::milliseconds(50));
     timer_.async_wait([this](boost::system::error_code ec) {

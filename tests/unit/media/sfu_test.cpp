@@ -6,9 +6,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "cohost/media/media_server.hpp"
 #include "cohost/media/testkit/synthetic_peer.hpp"
+#include "cohost/wire/sdp.hpp"
+#include "cohost/wire/stun.hpp"
 
 namespace cohost::media {
 namespace {
@@ -22,6 +25,7 @@ protected:
         MediaConfig cfg;
         cfg.udp_port = 0;
         cfg.workers = 1;
+        cfg.consent_timeout = std::chrono::milliseconds(1500);
         server_ = std::make_unique<MediaServer>(cfg);
         server_->start();
         cert_ = DtlsCertificate::generate();
@@ -220,6 +224,75 @@ TEST_F(SfuTest, RefusesBadOffersAndUnknownSessions) {
     EXPECT_EQ(a.status, 400) << "a sendonly offer has nothing to receive on";
     EXPECT_FALSE(server_->delete_session("r", "unknown"));
     EXPECT_EQ(server_->stats().sessions, 0u);
+}
+
+/// Sends a binding request for `username` keyed with `key` and returns the response type (0 when
+/// nothing came back within 300 ms).
+std::uint16_t binding(boost::asio::ip::udp::socket& sock, const boost::asio::ip::udp::endpoint& to,
+                      const std::string& username, const std::string& key) {
+    namespace stun = wire::stun;
+    stun::TransactionId tid{};
+    tid[0] = std::byte{7};
+    std::array<std::byte, 512> out{};
+    stun::MessageBuilder b(out, stun::kBindingRequest, tid);
+    b.add_string(stun::attr::kUsername, username)
+        .add_u32(stun::attr::kPriority, 1)
+        .add_u64(stun::attr::kIceControlling, 42)
+        .add_message_integrity(key)
+        .add_fingerprint();
+    sock.send_to(boost::asio::buffer(out.data(), *b.finish()), to);
+    std::array<std::byte, 1500> in{};
+    boost::asio::ip::udp::endpoint from;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    while (std::chrono::steady_clock::now() < deadline) {
+        boost::system::error_code ec;
+        const std::size_t n = sock.receive_from(boost::asio::buffer(in), from, 0, ec);
+        if (!ec) {
+            auto m = stun::parse(std::span<const std::byte>(in.data(), n));
+            return m ? m->type() : 0xFFFF;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return 0;
+}
+
+TEST_F(SfuTest, IceLiteAnswersOnlyRightCredentials) {
+    SyntheticPeer peer(ioc_, cert_, {});
+    auto answer = server_->create_session(SessionKind::Publish, "r", "u", peer.offer());
+    ASSERT_EQ(answer.status, 201);
+    auto sdp = wire::sdp::parse(answer.answer_sdp);
+    ASSERT_TRUE(sdp);
+    const auto& m = sdp->media.front();
+    const std::string ufrag = *sdp->ice_ufrag_for(m);
+    const std::string pwd = *sdp->ice_pwd_for(m);
+    const boost::asio::ip::udp::endpoint server(boost::asio::ip::make_address("127.0.0.1"),
+                                                m.candidates.front().port);
+    // The offer's ufrag is what the peer put after the colon.
+    auto offer = wire::sdp::parse(peer.offer());
+    const std::string remote = *offer->ice_ufrag_for(offer->media.front());
+    boost::asio::ip::udp::socket sock(ioc_, boost::asio::ip::udp::endpoint(
+                                                boost::asio::ip::make_address("127.0.0.1"), 0));
+    sock.non_blocking(true);
+    EXPECT_EQ(binding(sock, server, ufrag + ":" + remote, pwd), wire::stun::kBindingSuccess);
+    EXPECT_EQ(binding(sock, server, ufrag + ":" + remote, "wrong-password-xxxxxxxxx"),
+              wire::stun::kBindingError);
+    EXPECT_EQ(binding(sock, server, ufrag + ":someoneelse", pwd), wire::stun::kBindingError);
+    EXPECT_EQ(binding(sock, server, "unknownufrag:" + remote, pwd), 0) << "unknown ufrag: silence";
+}
+
+TEST_F(SfuTest, SessionWithoutConsentIsDropped) {
+    std::string id;
+    SyntheticPeer& pub = connect("r", {}, &id);
+    EXPECT_EQ(server_->stats().sessions, 1u);
+    pub.close();  // stops its consent checks
+    EXPECT_TRUE(run_until([&] { return server_->stats().sessions == 0; },
+                          std::chrono::milliseconds(4000)));
+    EXPECT_FALSE(server_->delete_session("r", id));
+    // A session that never even starts ICE is dropped too.
+    SyntheticPeer idle(ioc_, cert_, {});
+    ASSERT_EQ(server_->create_session(SessionKind::Publish, "r", "u", idle.offer()).status, 201);
+    EXPECT_TRUE(run_until([&] { return server_->stats().sessions == 0; },
+                          std::chrono::milliseconds(4000)));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 ///
 /// Lifetime: construct, `start()` (binds, starts threads; throws on bind failure), use,
 /// `stop()` (idempotent; closes every session with DTLS close_notify, joins threads).
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,6 +26,9 @@ struct MediaConfig {
     unsigned workers = 0;                 ///< 0 = hardware threads - 1, at least 1
     /// Share (0..50 %) of first sends of outgoing video RTP to drop, for NACK tests.
     unsigned test_drop_video_percent = 0;
+    /// A session with no STUN binding request for this long is dropped (RFC 7675 consent
+    /// freshness; browsers check every ~5 s). Also bounds a session that never connects.
+    std::chrono::milliseconds consent_timeout{30'000};
 };
 
 enum class SessionKind : std::uint8_t { Publish /* WHIP */, Subscribe /* WHEP */ };

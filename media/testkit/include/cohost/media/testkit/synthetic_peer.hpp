@@ -126,6 +126,7 @@ private:
     std::unique_ptr<DtlsTransport> dtls_;
     std::unique_ptr<SrtpSession> srtp_;
     bool ice_ok_ = false;
+    std::uint64_t ticks_ = 0;  ///< 50 ms timer ticks
     bool closed_ = false;
     std::uint32_t audio_ssrc_ = 0;
     std::array<std::uint32_t, 3> video_ssrcs_{};
