@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
             mc.udp_port = cfg.udp_port;
             mc.workers = cfg.media_workers;
             mc.test_drop_video_percent = cfg.media_test_drop_video_percent;
+            mc.test_capture_dir = cfg.media_test_capture_dir;
             media = std::make_unique<cohost::media::MediaServer>(mc);
             media->start();
         }

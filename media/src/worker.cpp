@@ -38,7 +38,7 @@ DownTrack::DownTrack(Peer* p, SubscribeSection s) : peer(p), spec(std::move(s)) 
 
 Worker::Worker(unsigned index, const MediaConfig& cfg, std::shared_ptr<const DtlsCertificate> cert)
     : index_(index), cfg_(cfg), cert_(std::move(cert)), socket_(ioc_), tick_(ioc_),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()), capture_(cfg.test_capture_dir) {}
 
 Worker::~Worker() { stop(); }
 
@@ -142,6 +142,7 @@ void Worker::on_stun(std::span<const std::byte> data, const Udp::endpoint& from)
     std::array<std::byte, 256> out{};
     if (it == by_ufrag_.end()) return;  // unknown session: silence (RFC 8445 §7.3)
     Peer& peer = *it->second;
+    if (capture_.enabled()) capture_.packet(peer.id, "stun", data);
     if (user->substr(colon + 1) != peer.remote.ufrag ||
         !stun::verify_message_integrity(*msg, peer.local_pwd) ||
         (msg->has(stun::attr::kFingerprint) && !stun::verify_fingerprint(*msg))) {
@@ -180,6 +181,7 @@ void Worker::on_stun(std::span<const std::byte> data, const Udp::endpoint& from)
 
 void Worker::on_dtls(Peer& peer, std::span<const std::byte> data) {
     if (!peer.dtls || peer.closed) return;
+    if (capture_.enabled()) capture_.packet(peer.id, "dtls", data);
     const auto before = peer.dtls->state();
     const auto state = peer.dtls->feed(data);
     if (state == DtlsTransport::State::Connected && before != DtlsTransport::State::Connected) {

@@ -33,6 +33,7 @@
 #include "cohost/media/srtp.hpp"
 #include "cohost/wire/rtcp_twcc.hpp"
 #include "cohost/wire/rtp.hpp"
+#include "capture.hpp"
 #include "negotiate.hpp"
 
 namespace cohost::media::detail {
@@ -239,6 +240,7 @@ private:
     std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;
     std::uint64_t next_track_ = 1;
 
+    PacketCapture capture_;  ///< test_capture_dir hook (off when the dir is empty)
     std::array<std::byte, kPacketBuffer> rx_{};
     std::array<std::byte, kPacketBuffer> tx_{};
     MediaStats stats_;

@@ -42,6 +42,7 @@ void Worker::on_rtcp(Peer& peer, std::span<std::byte> data) {
         ++stats_.srtp_errors;
         return;
     }
+    if (capture_.enabled()) capture_.packet(peer.id, "rtcp", std::span(rx_.data(), *n));
     rtcp::ParseOptions opts;
     opts.allow_padding_on_any_packet = true;
     auto compound = rtcp::parse(std::span<const std::byte>(rx_.data(), *n), opts);

@@ -75,6 +75,7 @@ void Worker::on_rtp(Peer& peer, std::span<std::byte> data) {
         ++stats_.srtp_errors;
         return;
     }
+    if (capture_.enabled()) capture_.packet(peer.id, "rtp", std::span(rx_.data(), *n));
     auto packet = rtp::parse(std::span<const std::byte>(rx_.data(), *n));
     if (!packet) return;
     ++stats_.rtp_in;

@@ -53,6 +53,7 @@ SessionAnswer Worker::create_session(SessionKind kind, const std::string& room_n
         [this, p = peer.get()](std::span<const std::byte> d) { send_raw(*p, d); });
     peer->dtls->start();
     answer.resource_id = peer->id;
+    capture_.session(peer->id, peer->local_ufrag, peer->local_pwd, peer->remote.ufrag);
     by_ufrag_[peer->local_ufrag] = peer.get();
     room.peers.push_back(peer.get());
     Peer& ref = *peer;

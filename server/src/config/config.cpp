@@ -75,6 +75,8 @@ constexpr std::array kKeys{
     Key{"media.workers",
         [](Config& c, const Value& v) { c.media_workers = unsigned(as_int(v, 0, 64)); }},
     Key{"media.test_hooks", [](Config& c, const Value& v) { c.media_test_hooks = as_bool(v); }},
+    Key{"media.test_capture_dir",
+        [](Config& c, const Value& v) { c.media_test_capture_dir = as_string(v); }},
     Key{"media.test_drop_video_percent",
         [](Config& c, const Value& v) {
             c.media_test_drop_video_percent = unsigned(as_int(v, 0, 50));
@@ -533,6 +535,7 @@ std::string Config::dump_redacted() const {
     kv("workers", media_workers);
     kv("test_hooks", media_test_hooks);
     kv("test_drop_video_percent", media_test_drop_video_percent);
+    kv("test_capture_dir", media_test_capture_dir);
     kv("public_url", media_public_url);
     kv("token_ttl", format_duration(media_token_ttl));
     kv("mode", media_mode == MediaMode::Livekit ? "livekit" : "embedded");

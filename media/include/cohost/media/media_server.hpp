@@ -26,6 +26,9 @@ struct MediaConfig {
     unsigned workers = 0;                 ///< 0 = hardware threads - 1, at least 1
     /// Share (0..50 %) of first sends of outgoing video RTP to drop, for NACK tests.
     unsigned test_drop_video_percent = 0;
+    /// When not empty: the first packets each session receives are written to files here
+    /// (see docs/media.md "Test hooks"). Never in production: it writes ICE passwords.
+    std::string test_capture_dir;
     /// A session with no STUN binding request for this long is dropped (RFC 7675 consent
     /// freshness; browsers check every ~5 s). Also bounds a session that never connects.
     std::chrono::milliseconds consent_timeout{30'000};

@@ -59,6 +59,10 @@ struct Config {
     /// `media.test_drop_video_percent`: drop this share of first sends of outgoing video RTP
     /// (0..50), to exercise NACK recovery in tests. NACK answers are never dropped.
     unsigned media_test_drop_video_percent = 0;
+    /// `media.test_capture_dir`: when set, the first packets each session receives (STUN as sent,
+    /// DTLS records, RTP and RTCP after SRTP) are written there as files, with the session's
+    /// ICE credentials, to build codec test data from real browsers. Never in production.
+    std::string media_test_capture_dir;
 
     // ---- media server (LiveKit RoomService + webhooks; docs/lifecycles.md) ------------------
     /// `media.mode`: `embedded` (the in-process SFU; until it exists: webhooks only, no Twirp
