@@ -65,8 +65,8 @@ void MediaServer::stop() {
 }
 
 SessionAnswer MediaServer::create_session(SessionKind kind, const std::string& room,
-                                          const std::string& identity,
-                                          std::string_view offer_sdp) {
+                                          const std::string& identity, std::string_view offer_sdp,
+                                          const ParticipantContext& context) {
     SessionAnswer unavailable;
     unavailable.status = 503;
     unavailable.code = "unavailable";
@@ -74,9 +74,31 @@ SessionAnswer MediaServer::create_session(SessionKind kind, const std::string& r
     if (!impl_->started || impl_->workers.empty()) return unavailable;
     detail::Worker& w = impl_->worker_for(room);
     std::string offer(offer_sdp);
-    return w.call([&w, kind, room, identity, offer] {
-        return w.create_session(kind, room, identity, offer);
+    return w.call([&w, kind, room, identity, offer, context] {
+        return w.create_session(kind, room, identity, offer, context);
     }, unavailable);
+}
+
+SessionAnswer MediaServer::renegotiate(const std::string& room, const std::string& resource_id,
+                                       std::string_view offer_sdp,
+                                       const ParticipantContext& context) {
+    SessionAnswer missing;
+    missing.status = 404;
+    missing.code = "not_found";
+    missing.message = "no such session";
+    detail::Worker* w = impl_->existing_worker(room);
+    if (w == nullptr) return missing;
+    std::string offer(offer_sdp);
+    return w->call([w, room, resource_id, offer, context] {
+        return w->renegotiate(room, resource_id, offer, context);
+    }, missing);
+}
+
+SectionNeeds MediaServer::section_needs(const std::string& room, const std::string& resource_id) {
+    detail::Worker* w = impl_->existing_worker(room);
+    if (w == nullptr) return {};
+    return w->call([w, room, resource_id] { return w->section_needs(room, resource_id); },
+                   SectionNeeds{});
 }
 
 bool MediaServer::delete_session(const std::string& room, const std::string& resource_id) {

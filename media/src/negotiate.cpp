@@ -114,39 +114,65 @@ std::vector<std::string> order_rids(std::vector<std::string> rids) {
     return rids;
 }
 
-PlanResult<PublishPlan> plan_publish(std::string_view offer_text,
-                                     const wire::sdp::LocalTransport& local,
-                                     std::uint64_t session_id) {
+PlanResult<InspectedOffer> inspect_offer(std::string_view offer_text) {
     auto offer = wire::sdp::parse(offer_text);
-    if (!offer) return fail<PublishPlan>("offer: " + offer.error().message);
+    if (!offer) return fail<InspectedOffer>("offer: " + offer.error().message);
     auto remote = remote_of(*offer);
-    if (!remote) return fail<PublishPlan>("offer: no ICE credentials or fingerprint");
+    if (!remote) return fail<InspectedOffer>("offer: no ICE credentials or fingerprint");
+    InspectedOffer out;
+    out.remote = std::move(*remote);
+    for (const auto& m : offer->media) {
+        if (m.port == 0 || !m.mid) continue;
+        if (m.kind != MediaKind::Audio && m.kind != MediaKind::Video) continue;
+        OfferedSection s;
+        s.mid = *m.mid;
+        s.video = m.kind == MediaKind::Video;
+        const auto dir = m.effective_direction();
+        s.client_sends = dir == Direction::SendOnly || dir == Direction::SendRecv;
+        s.client_receives = dir == Direction::RecvOnly || dir == Direction::SendRecv;
+        if (!m.msids.empty()) s.msid_track = m.msids.front().track_id;
+        out.sections.push_back(std::move(s));
+    }
+    out.offer = std::move(*offer);
+    return {std::move(out), {}};
+}
+
+PlanResult<SessionPlan> answer_offer(const InspectedOffer& inspected,
+                                     const wire::sdp::LocalTransport& local,
+                                     std::uint64_t session_id, std::uint64_t session_version,
+                                     const std::vector<wire::sdp::SendTrack>& send_tracks,
+                                     std::optional<VideoCodec> video_codec) {
+    const auto& offer = inspected.offer;
     wire::sdp::AnswerOptions opts;
     opts.transport = local;
     opts.session_id = std::to_string(session_id);
+    opts.session_version = std::to_string(session_version);
     opts.codecs = publisher_codecs();
+    if (video_codec == VideoCodec::H264) {
+        opts.codecs.prefer_h264 = true;
+    }
     opts.accept_data_channels = false;
-    auto answer = wire::sdp::build_answer(*offer, opts);
-    if (!answer) return fail<PublishPlan>("offer: " + answer.error().message);
-
-    PublishPlan plan;
-    plan.remote = std::move(*remote);
-    for (std::size_t i = 0; i < answer->media.size() && i < offer->media.size(); ++i) {
+    opts.send_tracks = send_tracks;
+    auto answer = wire::sdp::build_answer(offer, opts);
+    if (!answer) return fail<SessionPlan>("offer: " + answer.error().message);
+    SessionPlan plan;
+    for (std::size_t i = 0; i < answer->media.size() && i < offer.media.size(); ++i) {
         const auto& a = answer->media[i];
-        const auto& o = offer->media[i];
+        const auto& o = offer.media[i];
         if (a.port == 0 || !a.mid) continue;
-        const auto dir = a.effective_direction();
-        if (dir != Direction::RecvOnly && dir != Direction::SendRecv) continue;
         if (a.kind != MediaKind::Audio && a.kind != MediaKind::Video) continue;
+        const auto dir = a.effective_direction();
         auto codec = read_codec(a);
         if (!codec) continue;
-        PublishSection s;
+        SessionSection s;
         s.mid = *a.mid;
         s.video = a.kind == MediaKind::Video;
+        s.publish = dir == Direction::RecvOnly || dir == Direction::SendRecv;
+        s.send = dir == Direction::SendOnly || dir == Direction::SendRecv;
         s.codec = *codec;
         s.ext = read_ext_ids(a);
-        if (s.ext.transport_cc != 0) plan.transport_cc = true;
-        if (a.simulcast && !a.simulcast->recv.empty()) {
+        if (s.publish && s.ext.transport_cc != 0) plan.transport_cc = true;
+        if (s.publish && a.simulcast && !a.simulcast->recv.empty()) {
             std::vector<std::string> rids;
             for (const auto& alternatives : a.simulcast->recv) {
                 if (!alternatives.empty()) rids.push_back(alternatives.front().rid);
@@ -154,15 +180,17 @@ PlanResult<PublishPlan> plan_publish(std::string_view offer_text,
             s.rids = order_rids(std::move(rids));
             if (s.rids.size() > 3) s.rids.resize(3);  // q/h/f: the SFU keeps three layers
         }
-        std::vector<std::uint32_t> fid_repairs;
-        for (const auto& g : o.ssrc_groups) {
-            if (g.semantics == "FID" && g.ssrcs.size() == 2) fid_repairs.push_back(g.ssrcs[1]);
-        }
-        for (const auto& sa : o.ssrcs) {
-            if (std::find(s.ssrcs.begin(), s.ssrcs.end(), sa.ssrc) != s.ssrcs.end()) continue;
-            if (std::find(fid_repairs.begin(), fid_repairs.end(), sa.ssrc) != fid_repairs.end())
-                continue;
-            s.ssrcs.push_back(sa.ssrc);
+        if (s.publish) {
+            std::vector<std::uint32_t> fid_repairs;
+            for (const auto& g : o.ssrc_groups) {
+                if (g.semantics == "FID" && g.ssrcs.size() == 2) fid_repairs.push_back(g.ssrcs[1]);
+            }
+            for (const auto& sa : o.ssrcs) {
+                if (std::find(s.ssrcs.begin(), s.ssrcs.end(), sa.ssrc) != s.ssrcs.end()) continue;
+                if (std::find(fid_repairs.begin(), fid_repairs.end(), sa.ssrc) != fid_repairs.end())
+                    continue;
+                s.ssrcs.push_back(sa.ssrc);
+            }
         }
         if (!o.msids.empty()) {
             s.msid_stream = o.msids.front().stream_id;
@@ -170,11 +198,28 @@ PlanResult<PublishPlan> plan_publish(std::string_view offer_text,
         }
         plan.sections.push_back(std::move(s));
     }
+    plan.answer_sdp = wire::sdp::serialize(*answer);
+    return {std::move(plan), {}};
+}
+
+PlanResult<PublishPlan> plan_publish(std::string_view offer_text,
+                                     const wire::sdp::LocalTransport& local,
+                                     std::uint64_t session_id) {
+    auto inspected = inspect_offer(offer_text);
+    if (!inspected) return fail<PublishPlan>(inspected.error.message);
+    auto session = answer_offer(*inspected.value, local, session_id, 1, {});
+    if (!session) return fail<PublishPlan>(session.error.message);
+    PublishPlan plan;
+    plan.remote = inspected.value->remote;
+    plan.transport_cc = session.value->transport_cc;
+    for (auto& s : session.value->sections) {
+        if (s.publish) plan.sections.push_back(std::move(s));
+    }
     if (plan.sections.empty()) {
         return fail<PublishPlan>("offer: no audio or video section the SFU can receive "
                                  "(opus, VP8 or H.264, direction sendonly or sendrecv)");
     }
-    plan.answer_sdp = wire::sdp::serialize(*answer);
+    plan.answer_sdp = std::move(session.value->answer_sdp);
     return {std::move(plan), {}};
 }
 

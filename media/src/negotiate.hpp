@@ -33,18 +33,6 @@ struct CodecChoice {
     std::string fmtp;  ///< H.264 profile-level-id (lower-case hex) for matching subscribers
 };
 
-/// One accepted section of a publisher offer: a track the SFU receives.
-struct PublishSection {
-    std::string mid;
-    bool video = false;
-    CodecChoice codec;
-    ExtIds ext;
-    /// Simulcast rids ordered from the lowest to the highest layer (empty: one layer).
-    std::vector<std::string> rids;
-    std::vector<std::uint32_t> ssrcs;  ///< `a=ssrc` media SSRCs (non-simulcast), if signalled
-    std::string msid_stream, msid_track;
-};
-
 /// One accepted section of a subscriber offer: a track slot the SFU sends on.
 struct SubscribeSection {
     std::string mid;
@@ -61,6 +49,21 @@ struct RemoteTransport {
     std::string pwd;
     wire::sdp::Fingerprint fingerprint;
 };
+
+/// One answered section of a two-way session (LiveKit single peer connection).
+struct SessionSection {
+    std::string mid;
+    bool video = false;
+    bool publish = false;  ///< the SFU receives here (else it sends, or the section is inactive)
+    bool send = false;     ///< the SFU sends here (a SendTrack named the mid)
+    CodecChoice codec;
+    ExtIds ext;
+    std::vector<std::string> rids;     ///< publish sections: simulcast layers, low to high
+    std::vector<std::uint32_t> ssrcs;  ///< publish sections: signalled media SSRCs
+    std::string msid_stream, msid_track;
+};
+/// One accepted section of a publisher offer: a track the SFU receives.
+using PublishSection = SessionSection;
 
 struct PublishPlan {
     std::string answer_sdp;
@@ -86,6 +89,37 @@ struct PlanResult {
     PlanError error;
     [[nodiscard]] explicit operator bool() const noexcept { return value.has_value(); }
 };
+
+/// An offer parsed once, with what each audio/video section asks of the SFU.
+struct OfferedSection {
+    std::string mid;
+    bool video = false;
+    bool client_sends = false;     ///< sendonly/sendrecv: the SFU receives a track here
+    bool client_receives = false;  ///< recvonly/sendrecv: the SFU may send a track here
+    std::string msid_track;        ///< the sender's track id (livekit-client: the AddTrack cid)
+};
+struct InspectedOffer {
+    wire::sdp::SessionDescription offer;
+    RemoteTransport remote;
+    std::vector<OfferedSection> sections;  ///< active audio/video sections with a mid
+};
+/// Parses an offer and lists its usable sections (no decision yet).
+[[nodiscard]] PlanResult<InspectedOffer> inspect_offer(std::string_view offer);
+
+struct SessionPlan {
+    std::string answer_sdp;
+    std::vector<SessionSection> sections;
+    bool transport_cc = false;
+};
+/// Answers an inspected offer: sections the client sends on are received (simulcast accepted,
+/// no RTX, transport-cc), sections named by `send_tracks` are answered sendonly with their
+/// msid/SSRC, other receive sections inactive. Data channels are rejected (port 0).
+[[nodiscard]] PlanResult<SessionPlan> answer_offer(const InspectedOffer& offer,
+                                                   const wire::sdp::LocalTransport& local,
+                                                   std::uint64_t session_id,
+                                                   std::uint64_t session_version,
+                                                   const std::vector<wire::sdp::SendTrack>& send_tracks,
+                                                   std::optional<VideoCodec> video_codec = {});
 
 /// WHIP: accepts sendonly/sendrecv audio (opus) and video (VP8, H.264) sections, simulcast by
 /// rid, without RTX; transport-cc and REMB feedback. Refuses an offer with nothing to publish.

@@ -243,9 +243,8 @@ void Worker::on_tick() {
             continue;
         }
         if (!peer.connected()) continue;
-        if (peer.kind == SessionKind::Publish) {
-            send_publisher_feedback(peer, every_second);
-        } else {
+        if (!peer.tracks.empty()) send_publisher_feedback(peer, every_second);
+        if (!peer.downs.empty()) {
             if (every_200ms) {
                 for (auto& d : peer.downs) update_layers(*d);
             }

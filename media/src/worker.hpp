@@ -109,6 +109,9 @@ public:
     std::string id;
     std::string room;
     std::string identity;
+    std::string participant_sid;  ///< Participant sessions: "PA_…" (msid stream id prefix)
+    std::uint64_t sdp_session_id = 0;
+    std::uint64_t sdp_version = 0;
     std::string local_ufrag;
     std::string local_pwd;
     RemoteTransport remote;
@@ -177,7 +180,11 @@ public:
 
     // ---- worker-thread operations (call through call()) -----------------------------------
     SessionAnswer create_session(SessionKind kind, const std::string& room,
-                                 const std::string& identity, const std::string& offer);
+                                 const std::string& identity, const std::string& offer,
+                                 const ParticipantContext& context);
+    SessionAnswer renegotiate(const std::string& room, const std::string& id,
+                              const std::string& offer, const ParticipantContext& context);
+    [[nodiscard]] SectionNeeds section_needs(const std::string& room, const std::string& id);
     bool delete_session(const std::string& room, const std::string& id);
     bool set_bandwidth_cap(const std::string& room, const std::string& id, std::uint64_t bps);
     [[nodiscard]] MediaStats stats() const;
@@ -200,6 +207,10 @@ private:
     // worker_sessions.cpp: sessions, rooms, binding, teardown
     SessionAnswer create_publisher(Peer& peer, const std::string& offer, Room& room);
     SessionAnswer create_subscriber(Peer& peer, const std::string& offer, Room& room);
+    /// worker_participant.cpp: (re)negotiates a Participant session from a client offer.
+    SessionAnswer negotiate_participant(Peer& peer, const std::string& offer, Room& room,
+                                        const ParticipantContext& context);
+    void unpublish_track(Room& room, PublishedTrack& track);
     [[nodiscard]] wire::sdp::LocalTransport local_transport(const Peer& peer) const;
     void bind_subscribers(Room& room);
     void bind_free_slots(Peer& peer, Room& room);

@@ -69,7 +69,7 @@ PublishedTrack* Worker::learn_ssrc(Peer& peer, const rtp::PacketView& packet, in
 }
 
 void Worker::on_rtp(Peer& peer, std::span<std::byte> data) {
-    if (!peer.connected() || peer.kind != SessionKind::Publish) return;
+    if (!peer.connected() || peer.tracks.empty()) return;
     auto n = peer.srtp->unprotect_rtp(std::span<std::byte>(rx_.data(), rx_.size()), data.size());
     if (!n) {
         ++stats_.srtp_errors;

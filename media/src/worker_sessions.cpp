@@ -21,7 +21,8 @@ SessionAnswer refuse(int status, std::string code, std::string message) {
 }  // namespace
 
 SessionAnswer Worker::create_session(SessionKind kind, const std::string& room_name,
-                                     const std::string& identity, const std::string& offer) {
+                                     const std::string& identity, const std::string& offer,
+                                     const ParticipantContext& context) {
     auto peer = std::make_unique<Peer>();
     peer->kind = kind;
     peer->room = room_name;
@@ -34,6 +35,8 @@ SessionAnswer Worker::create_session(SessionKind kind, const std::string& room_n
     } while (by_ufrag_.count(peer->local_ufrag) != 0);
     peer->local_pwd = random_token(24);
     peer->created_us = now_us();
+    peer->participant_sid = context.participant_sid;
+    peer->sdp_session_id = rng_() >> 2;
 
     auto& slot = rooms_[room_name];
     const bool new_room = !slot;
@@ -42,8 +45,10 @@ SessionAnswer Worker::create_session(SessionKind kind, const std::string& room_n
         slot->name = room_name;
     }
     Room& room = *slot;
-    SessionAnswer answer = kind == SessionKind::Publish ? create_publisher(*peer, offer, room)
-                                                        : create_subscriber(*peer, offer, room);
+    SessionAnswer answer =
+        kind == SessionKind::Publish     ? create_publisher(*peer, offer, room)
+        : kind == SessionKind::Subscribe ? create_subscriber(*peer, offer, room)
+                                         : negotiate_participant(*peer, offer, room, context);
     if (answer.status != 201) {
         if (new_room) rooms_.erase(room_name);
         return answer;
@@ -59,10 +64,11 @@ SessionAnswer Worker::create_session(SessionKind kind, const std::string& room_n
     Peer& ref = *peer;
     peers_[peer->id] = std::move(peer);
     if (kind == SessionKind::Publish) bind_subscribers(room);
-    core::logger("media")->info("media: {} session {} for '{}' in room '{}' on worker {} ({} tracks)",
-                                kind == SessionKind::Publish ? "publish" : "subscribe", ref.id,
-                                identity, room_name, index_,
-                                kind == SessionKind::Publish ? ref.tracks.size() : ref.downs.size());
+    static constexpr const char* kKinds[] = {"publish", "subscribe", "participant"};
+    core::logger("media")->info(
+        "media: {} session {} for '{}' in room '{}' on worker {} ({} tracks in, {} out)",
+        kKinds[static_cast<int>(kind)], ref.id, identity, room_name, index_, ref.tracks.size(),
+        ref.downs.size());
     return answer;
 }
 
@@ -143,7 +149,7 @@ void Worker::bind_free_slots(Peer& peer, Room& room) {
         for (auto& t : room.tracks) {
             const bool taken = std::any_of(peer.downs.begin(), peer.downs.end(),
                                            [&](const auto& o) { return o->source == t.get(); });
-            if (!taken && t->spec.video == d->spec.video &&
+            if (!taken && t->owner != &peer && t->spec.video == d->spec.video &&
                 t->spec.codec.codec == d->spec.codec.codec) {
                 bind_down(*d, *t);
                 break;
@@ -171,6 +177,35 @@ void Worker::bind_down(DownTrack& down, PublishedTrack& track) {
     if (track.spec.video) request_keyframe(track, track.layer_count - 1);
 }
 
+void Worker::unpublish_track(Room& room, PublishedTrack& track) {
+    // The track ends for every subscriber (BYE); a WHEP player left with nothing to play is
+    // closed (close_notify) so it sees the stream end. Participants learn it from signalling.
+    std::vector<Peer*> touched;
+    for (DownTrack* d : std::vector<DownTrack*>(track.downs)) {
+        touched.push_back(d->peer);
+        unbind_down(*d, true);
+    }
+    if (Peer* owner = track.owner) {
+        for (int i = 0; i < track.layer_count; ++i) {
+            if (track.layers[i].known) owner->ssrc_map.erase(track.layers[i].ssrc);
+        }
+        auto& v = owner->tracks;
+        v.erase(std::remove(v.begin(), v.end(), &track), v.end());
+    }
+    for (Peer* s : touched) {
+        if (s->kind != SessionKind::Subscribe) continue;
+        const bool playing = std::any_of(s->downs.begin(), s->downs.end(),
+                                         [](const auto& d) { return d->source != nullptr; });
+        if (!playing && s->dtls && !s->closed) {
+            s->dtls->close();
+            s->closed = true;
+        }
+    }
+    room.tracks.erase(std::remove_if(room.tracks.begin(), room.tracks.end(),
+                                     [&](const auto& u) { return u.get() == &track; }),
+                      room.tracks.end());
+}
+
 void Worker::unbind_down(DownTrack& down, bool send_bye) {
     if (down.source) {
         auto& v = down.source->downs;
@@ -190,41 +225,19 @@ void Worker::unbind_down(DownTrack& down, bool send_bye) {
 void Worker::remove_peer(Peer& peer, bool notify) {
     auto room_it = rooms_.find(peer.room);
     Room* room = room_it == rooms_.end() ? nullptr : room_it->second.get();
-    if (peer.kind == SessionKind::Publish && room) {
-        // A publisher leaving ends its tracks for every subscriber (BYE), and a subscriber left
-        // with nothing to play is closed (close_notify) so the player sees the stream end.
-        std::vector<Peer*> touched;
-        for (PublishedTrack* t : peer.tracks) {
-            for (DownTrack* d : std::vector<DownTrack*>(t->downs)) {
-                touched.push_back(d->peer);
-                unbind_down(*d, true);
-            }
-            room->tracks.erase(std::remove_if(room->tracks.begin(), room->tracks.end(),
-                                              [&](const auto& u) { return u.get() == t; }),
-                               room->tracks.end());
-        }
-        peer.tracks.clear();
-        peer.ssrc_map.clear();
+    if (room) {  // first, so nothing below binds this peer again
+        auto& v = room->peers;
+        v.erase(std::remove(v.begin(), v.end(), &peer), v.end());
+    }
+    for (auto& d : peer.downs) unbind_down(*d, false);
+    if (room) {
+        for (PublishedTrack* t : std::vector<PublishedTrack*>(peer.tracks)) unpublish_track(*room, *t);
         bind_subscribers(*room);  // another publisher's tracks may take the freed slots
-        for (Peer* s : touched) {
-            const bool playing = std::any_of(s->downs.begin(), s->downs.end(),
-                                             [](const auto& d) { return d->source != nullptr; });
-            if (!playing && s->dtls && !s->closed) {
-                s->dtls->close();
-                s->closed = true;
-            }
-        }
-    } else {
-        for (auto& d : peer.downs) unbind_down(*d, false);
     }
     if (notify && peer.dtls && !peer.closed) peer.dtls->close();
     by_ufrag_.erase(peer.local_ufrag);
     if (peer.endpoint) by_endpoint_.erase(key_of(*peer.endpoint));
-    if (room) {
-        auto& v = room->peers;
-        v.erase(std::remove(v.begin(), v.end(), &peer), v.end());
-        if (v.empty()) rooms_.erase(room_it);
-    }
+    if (room && room->peers.empty()) rooms_.erase(room_it);
     core::logger("media")->info("media: session {} ended", peer.id);
     peers_.erase(peer.id);  // destroys peer
 }
@@ -239,7 +252,7 @@ bool Worker::delete_session(const std::string& room, const std::string& id) {
 bool Worker::set_bandwidth_cap(const std::string& room, const std::string& id, std::uint64_t bps) {
     auto it = peers_.find(id);
     if (it == peers_.end() || it->second->room != room ||
-        it->second->kind != SessionKind::Subscribe)
+        it->second->kind == SessionKind::Publish)
         return false;
     it->second->bandwidth_cap = bps;
     for (auto& d : it->second->downs) update_layers(*d);
@@ -256,7 +269,7 @@ void Worker::on_connected(Peer& peer) {
     }
     peer.srtp = std::move(*srtp);
     core::logger("media")->info("media: session {} connected", peer.id);
-    if (peer.kind == SessionKind::Subscribe) {
+    {
         for (auto& d : peer.downs) {
             if (d->source && d->source->spec.video) {
                 request_keyframe(*d->source, d->forwarder->target_layer());

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -293,6 +294,52 @@ TEST_F(SfuTest, SessionWithoutConsentIsDropped) {
     ASSERT_EQ(server_->create_session(SessionKind::Publish, "r", "u", idle.offer()).status, 201);
     EXPECT_TRUE(run_until([&] { return server_->stats().sessions == 0; },
                           std::chrono::milliseconds(4000)));
+}
+
+TEST_F(SfuTest, ParticipantSessionsPublishAndReceiveOnOneTransport) {
+    // LiveKit single-PC sessions: a publisher whose add_track cid matches its msid track id...
+    SyntheticPeer alice(ioc_, cert_, {});
+    ParticipantContext actx;
+    actx.participant_sid = "PA_alice";
+    actx.pending_tracks = {{"video", "TR_cam"}};  // SyntheticPeer's msid track ids: audio, video
+    auto a = server_->create_session(SessionKind::Participant, "r", "alice", alice.offer(), actx);
+    ASSERT_EQ(a.status, 201) << a.message;
+    ASSERT_EQ(a.published.size(), 2u);
+    EXPECT_TRUE(a.mid_to_track_id.empty());
+    const auto cam = std::find_if(a.published.begin(), a.published.end(),
+                                  [](const auto& p) { return p.video; });
+    EXPECT_EQ(cam->track_sid, "TR_cam");
+    EXPECT_EQ(cam->cid, "video");
+    EXPECT_EQ(cam->mime_type, "video/VP8");
+    ASSERT_TRUE(alice.start(a.answer_sdp));
+    ASSERT_TRUE(run_until([&] { return alice.connected(); }));
+    // ...and a receiver whose offer has one audio and one video receive section.
+    SyntheticPeer bob(ioc_, cert_, {.publish = false});
+    ParticipantContext bctx;
+    bctx.participant_sid = "PA_bob";
+    auto b = server_->create_session(SessionKind::Participant, "r", "bob", bob.offer(), bctx);
+    ASSERT_EQ(b.status, 201) << b.message;
+    ASSERT_EQ(b.mid_to_track_id.size(), 2u);
+    EXPECT_NE(b.answer_sdp.find("a=msid:PA_alice|camera TR_cam"), std::string::npos);
+    ASSERT_TRUE(bob.start(b.answer_sdp));
+    ASSERT_TRUE(run_until([&] { return bob.connected(); }));
+    const auto needs = server_->section_needs("r", b.resource_id);
+    EXPECT_EQ(needs.audio + needs.video, 0) << "bob receives everything already";
+    alice.send_video_frame(0, true, 1000);
+    alice.send_audio();
+    ASSERT_TRUE(run_until([&] { return bob.streams().size() == 2; }));
+    // Renegotiating with the same offer keeps the bindings and SSRCs.
+    auto again = server_->renegotiate("r", b.resource_id, bob.offer(), bctx);
+    ASSERT_EQ(again.status, 201) << again.message;
+    EXPECT_EQ(again.mid_to_track_id, b.mid_to_track_id);
+    // A third participant that offers no receive sections needs two.
+    SyntheticPeer carol(ioc_, cert_, {.audio = true, .video = false});
+    auto c = server_->create_session(SessionKind::Participant, "r", "carol", carol.offer(), {});
+    ASSERT_EQ(c.status, 201);
+    const auto cn = server_->section_needs("r", c.resource_id);
+    EXPECT_EQ(cn.audio, 1);
+    EXPECT_EQ(cn.video, 1);
+    EXPECT_EQ(server_->renegotiate("r", "unknown", bob.offer(), bctx).status, 404);
 }
 
 }  // namespace

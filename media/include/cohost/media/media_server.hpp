@@ -34,7 +34,28 @@ struct MediaConfig {
     std::chrono::milliseconds consent_timeout{30'000};
 };
 
-enum class SessionKind : std::uint8_t { Publish /* WHIP */, Subscribe /* WHEP */ };
+/// Publish: WHIP (receive only). Subscribe: WHEP (send only; bound to the room's tracks
+/// automatically). Participant: a LiveKit single peer connection that publishes and receives;
+/// renegotiated by each client offer, its receive sections are bound only while answering.
+enum class SessionKind : std::uint8_t { Publish, Subscribe, Participant };
+
+/// Per-offer context of a Participant session (from LiveKit signalling).
+struct ParticipantContext {
+    std::string participant_sid;  ///< "PA_…": the stream id prefix of what it publishes
+    /// Tracks announced by `add_track` and not yet seen in an offer: cid (the msid track id of
+    /// the sendonly section) → track sid ("TR_…"). Matched sections take the sid.
+    std::vector<std::pair<std::string, std::string>> pending_tracks;
+};
+
+/// A track a Participant offer started publishing.
+struct PublishedTrackInfo {
+    std::string track_sid;
+    std::string cid;  ///< the msid track id it was matched by (empty if none)
+    std::string mid;
+    bool video = false;
+    int layers = 1;
+    std::string mime_type;  ///< "audio/opus", "video/VP8", "video/H264"
+};
 
 /// The outcome of creating or changing a session. On failure `status` is the HTTP status to
 /// answer (400 bad offer, 404 unknown session, 503 shutting down) and `code`/`message` fill the
@@ -45,6 +66,18 @@ struct SessionAnswer {
     std::string message;
     std::string resource_id;  ///< the session id (Location path segment)
     std::string answer_sdp;
+    // Participant sessions only:
+    std::vector<std::pair<std::string, std::string>> mid_to_track_id;  ///< sections the SFU sends on
+    std::vector<PublishedTrackInfo> published;  ///< tracks this offer started
+    std::vector<std::string> unpublished;       ///< track sids this offer ended
+};
+
+/// How many more receive sections of each kind a Participant needs to get every track of its
+/// room it does not receive yet (LiveKit `media_sections_requirement`).
+struct SectionNeeds {
+    int audio = 0;
+    int video = 0;
+    bool rebind = false;  ///< tracks are waiting or sections went stale: ask for a new offer
 };
 
 /// Counters for /metrics and tests (sums over workers).
@@ -76,7 +109,14 @@ public:
     /// offer. Thread-safe; blocks until the room's worker has set it up (at most ~2 s).
     [[nodiscard]] SessionAnswer create_session(SessionKind kind, const std::string& room,
                                                const std::string& identity,
-                                               std::string_view offer_sdp);
+                                               std::string_view offer_sdp,
+                                               const ParticipantContext& context = {});
+    /// Answers a new offer of an existing Participant session (same transport).
+    [[nodiscard]] SessionAnswer renegotiate(const std::string& room, const std::string& resource_id,
+                                            std::string_view offer_sdp,
+                                            const ParticipantContext& context);
+    /// See SectionNeeds; all zero for unknown sessions.
+    [[nodiscard]] SectionNeeds section_needs(const std::string& room, const std::string& resource_id);
     /// Ends a session of `room` (DTLS close_notify, tracks ended for subscribers). False when
     /// no such session exists in that room.
     bool delete_session(const std::string& room, const std::string& resource_id);
