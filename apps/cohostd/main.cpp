@@ -79,10 +79,26 @@ int main(int argc, char** argv) {
             media->start();
         }
         cohost::server::app::Server server(cfg);
+        // LiveKit signalling (/rtc/v1) for livekit-client, on the control thread; created once
+        // the API secret is known (inside start()).
+        std::unique_ptr<cohost::media::SignalServer> signal;
         if (media) {
-            server.add_routes([&media, &cfg](cohost::server::http::Router& router,
-                                             const std::string& secret) {
+            server.add_routes([&media, &cfg, &signal](cohost::server::http::Router& router,
+                                                      const std::string& secret) {
                 cohost::apps::mount_media_routes(router, *media, cfg, secret);
+                cohost::media::SignalConfig sc;
+                sc.api_key = cfg.livekit_api_key.empty() ? cfg.api_key : cfg.livekit_api_key;
+                sc.api_secret = cfg.livekit_api_secret.empty() ? secret : cfg.livekit_api_secret;
+                signal = std::make_unique<cohost::media::SignalServer>(*media, sc);
+                cohost::apps::mount_signal_routes(router, *signal);
+            });
+            server.add_upgrade("/rtc/v1", [&signal](boost::beast::tcp_stream stream,
+                                                    cohost::server::http::RawRequest req,
+                                                    std::map<std::string, std::string> query) {
+                if (signal) signal->accept(std::move(stream), std::move(req), std::move(query));
+            });
+            server.add_stop_hook([&signal] {
+                if (signal) signal->shutdown();
             });
         }
         server.start();

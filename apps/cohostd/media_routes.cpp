@@ -157,6 +157,20 @@ Response bandwidth_hook(media::MediaServer& media, Request& req) {
 
 }  // namespace
 
+void mount_signal_routes(server::http::Router& router, media::SignalServer& signal) {
+    auto validate = [&signal](Request& req) {
+        auto [status, text] = signal.validate(req.query);
+        Response r;
+        r.status = status;
+        r.content_type = "text/plain";
+        r.body = std::move(text);
+        r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+        return r;
+    };
+    router.add(bhttp::verb::get, "/rtc/v1/validate", validate);
+    router.add(bhttp::verb::get, "/rtc/validate", validate);
+}
+
 void mount_media_routes(server::http::Router& router, media::MediaServer& media,
                         const server::Config& cfg, const std::string& api_secret) {
     auto front = std::make_shared<Front>();

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cohost/media/media_server.hpp"
+#include "cohost/media/signal_server.hpp"
 #include "cohost/server/config.hpp"
 #include "cohost/server/http/router.hpp"
 
@@ -17,5 +18,9 @@ namespace cohost::apps {
 /// with `livekit.api_key`/`api_secret` when set, else the server's own key and `api_secret`.
 void mount_media_routes(server::http::Router& router, media::MediaServer& media,
                         const server::Config& cfg, const std::string& api_secret);
+
+/// Registers `GET /rtc/v1/validate` and `/rtc/validate` (LiveKit's pre-flight after a failed
+/// WebSocket upgrade: 200 `success` or 401 with the reason, CORS `*`).
+void mount_signal_routes(server::http::Router& router, media::SignalServer& signal);
 
 }  // namespace cohost::apps

@@ -144,6 +144,8 @@ struct Server::Impl {
     std::unique_ptr<ApiContext> ctx;
     http::Router router;
     std::vector<Server::RouteMount> mounts;  ///< extra routes (cohostd: WHIP/WHEP)
+    std::map<std::string, http::HttpServerOptions::UpgradeHandler> upgrades;  ///< (cohostd: /rtc/v1)
+    std::vector<std::function<void()>> stop_hooks;
     std::unique_ptr<http::HttpServer> http;
     std::shared_ptr<spdlog::logger> log = core::logger("app");
 
@@ -284,6 +286,7 @@ void Server::start() {
     http::HttpServerOptions http_opts;
     http_opts.max_body_bytes = m.cfg.http_max_body;
     http_opts.gate = m.group.get();
+    http_opts.upgrades = m.upgrades;
     ApiContext& ctx = *m.ctx;
     m.http = std::make_unique<http::HttpServer>(
         m.ioc, m.router, hub,
@@ -307,11 +310,20 @@ void Server::start() {
 
 void Server::add_routes(RouteMount mount) { impl_->mounts.push_back(std::move(mount)); }
 
+void Server::add_stop_hook(std::function<void()> hook) {
+    impl_->stop_hooks.push_back(std::move(hook));
+}
+
+void Server::add_upgrade(std::string path, http::HttpServerOptions::UpgradeHandler handler) {
+    impl_->upgrades[std::move(path)] = std::move(handler);
+}
+
 void Server::run() { impl_->ioc.run(); }
 
 void Server::stop() {
     net::post(impl_->ioc, [this] {
         auto& m = *impl_;
+        for (auto& hook : m.stop_hooks) hook();
         if (m.http) m.http->stop();
         if (m.hub) m.hub->close_all();
         if (m.service) m.service->stop();

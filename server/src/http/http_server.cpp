@@ -130,6 +130,11 @@ net::awaitable<void> run_session(std::shared_ptr<HttpServer::Impl> srv, tcp::soc
             co_return;
         }
         if (beast::websocket::is_upgrade(req)) {
+            if (auto up = srv->opts.upgrades.find(r.path); up != srv->opts.upgrades.end()) {
+                stream.expires_never();
+                up->second(std::move(stream), std::move(req), std::move(r.query));
+                co_return;
+            }
             if (r.path != "/v1/realtime") {
                 co_await write_and_close(
                     stream, error_response(rooms::Errc::NotFound, "no WebSocket on this path"),

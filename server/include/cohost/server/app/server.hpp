@@ -10,6 +10,7 @@
 
 #include "cohost/core/clock.hpp"
 #include "cohost/server/config.hpp"
+#include "cohost/server/http/http_server.hpp"
 #include "cohost/server/http/router.hpp"
 
 namespace cohost::server::app {
@@ -30,6 +31,11 @@ public:
     /// with the router and the resolved API secret. Its handlers run on the control thread.
     using RouteMount = std::function<void(http::Router& router, const std::string& api_secret)>;
     void add_routes(RouteMount mount);
+    /// Adds a WebSocket upgrade path (see HttpServerOptions::upgrades). Call before `start()`.
+    void add_upgrade(std::string path, http::HttpServerOptions::UpgradeHandler handler);
+    /// Runs `hook` on the control thread when `stop()` begins, before the loop winds down
+    /// (cohostd: LiveKit sessions get `leave(SERVER_SHUTDOWN)`).
+    void add_stop_hook(std::function<void()> hook);
 
     /// Runs the control thread on the caller until `stop()`.
     void run();

@@ -3,9 +3,12 @@
 /// WebSocket upgrade hand-off to the realtime hub. Runs on the control io_context.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "cohost/server/http/response_gate.hpp"
 #include "cohost/server/http/router.hpp"
@@ -24,6 +27,12 @@ struct HttpServerOptions {
     /// Optional (must outlive the server): responses wait until the gate says their writes are
     /// durable (group commit); a failed wait turns the response into a 500.
     ResponseGate* gate = nullptr;
+    /// WebSocket upgrades on other paths than `/v1/realtime`, by exact path (cohostd: LiveKit
+    /// signalling on `/rtc/v1`). The handler takes over the connection: the stream, the request
+    /// and its decoded query. It runs on the control thread and must not block.
+    using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, RawRequest request,
+                                              std::map<std::string, std::string> query)>;
+    std::map<std::string, UpgradeHandler> upgrades;
 };
 
 /// Authenticates a realtime upgrade request (token in `?token=` or `Authorization: Bearer`).

@@ -1,0 +1,73 @@
+#pragma once
+/// \file LiveKit client signalling for the embedded SFU (livekit-protocol.md §4): the `/rtc/v1`
+/// WebSocket of livekit-client's default single-peer-connection mode. One `SignalServer` per
+/// process keeps the rooms and participants as LiveKit clients see them (sids, ParticipantInfo
+/// versions, published TrackInfo) and drives `MediaServer` Participant sessions: the in-join
+/// offer and every later offer are answered with the session's SDP and `mid_to_track_id`;
+/// `add_track` gets `track_published`; a participant that must receive new tracks is sent
+/// `media_sections_requirement` after the publisher's `update`, so it re-offers and the answer
+/// binds them (ParticipantInfo always reaches a subscriber before the SDP that carries a track).
+///
+/// Threading: everything runs on the control thread (the executor of the accepted streams);
+/// calls into `MediaServer` wait briefly for the room's media worker. Not thread-safe otherwise.
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cohost/media/media_server.hpp"
+
+namespace cohost::media {
+
+struct SignalConfig {
+    std::string api_key;     ///< tokens must be issued (`iss`) by this key...
+    std::string api_secret;  ///< ...and signed with this secret
+    std::string server_version = "1.9.0";  ///< reported in ServerInfo (the client needs >= 1.8)
+    int ping_interval_s = 5;
+    int ping_timeout_s = 15;
+};
+
+/// A participant as the RoomService API lists it.
+struct SignalParticipant {
+    std::string sid;
+    std::string identity;
+    std::string name;
+    std::vector<std::string> track_sids;
+};
+
+class SignalServer {
+public:
+    SignalServer(MediaServer& media, SignalConfig config);
+    ~SignalServer();
+    SignalServer(const SignalServer&) = delete;
+    SignalServer& operator=(const SignalServer&) = delete;
+
+    /// Takes over an upgraded `/rtc/v1` connection (control thread). A bad token gets an HTTP
+    /// 401 before the upgrade (the client then asks `/rtc/v1/validate` why).
+    void accept(boost::beast::tcp_stream stream,
+                boost::beast::http::request<boost::beast::http::string_body> request,
+                std::map<std::string, std::string> query);
+    /// `GET /rtc/v1/validate` and `/rtc/validate`: {200, "success"} or {401, why}.
+    [[nodiscard]] std::pair<int, std::string> validate(
+        const std::map<std::string, std::string>& query) const;
+
+    /// Every session gets `leave(SERVER_SHUTDOWN)` and is closed.
+    void shutdown();
+    /// RoomService: removes a participant (`leave(PARTICIPANT_REMOVED)`). False if unknown.
+    bool remove_participant(const std::string& room, const std::string& identity);
+    /// RoomService: disconnects everyone in the room (`leave(ROOM_DELETED)`). False if unknown.
+    bool delete_room(const std::string& room);
+    [[nodiscard]] std::vector<std::string> room_names() const;
+    [[nodiscard]] std::vector<SignalParticipant> participants(const std::string& room) const;
+
+    struct Impl;  ///< private; public so the session coroutines can name it
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace cohost::media

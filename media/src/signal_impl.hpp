@@ -1,0 +1,72 @@
+#pragma once
+/// \file Internal to media/: the state behind SignalServer. `Session` is one participant's
+/// WebSocket (signal_session.cpp: reading, the write queue, close); `SignalServer::Impl` holds the
+/// rooms and applies the protocol (signal_server.cpp). All on the control thread.
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cohost/media/grants.hpp"
+#include "cohost/media/signal_server.hpp"
+#include "livekit_rtc.pb.h"
+
+namespace cohost::media {
+
+/// One connected participant.
+struct SignalSession : std::enable_shared_from_this<SignalSession> {
+    explicit SignalSession(boost::beast::tcp_stream stream) : ws(std::move(stream)) {}
+
+    boost::beast::websocket::stream<boost::beast::tcp_stream> ws;
+    std::deque<std::string> outbox;  ///< serialized SignalResponses waiting to be written
+    bool writing = false;
+    bool text = false;     ///< the client spoke protobuf-JSON text frames: answer the same way
+    bool closing = false;  ///< leave sent or the socket failed: nothing more is queued
+    bool joined = false;
+
+    std::string room;
+    Grants grants;
+    livekit::ParticipantInfo info;  ///< sid, identity, name, state, version, permission, tracks
+    std::map<std::string, livekit::TrackInfo> pending;  ///< add_track cid → TrackInfo (no mid yet)
+    std::string resource;  ///< the MediaServer Participant session (empty before the first offer)
+
+    /// Queues `msg` (no-op once closing).
+    void send(const livekit::SignalResponse& msg);
+    /// Sends `leave{reason, action DISCONNECT}` and closes after it is written.
+    void leave(livekit::DisconnectReason reason);
+    void pump();  ///< starts the write loop if idle
+};
+
+struct SignalRoom {
+    std::string sid;
+    std::string name;
+    std::int64_t created_ms = 0;
+    std::map<std::string, std::shared_ptr<SignalSession>> participants;  ///< by identity
+};
+
+struct SignalServer::Impl : std::enable_shared_from_this<SignalServer::Impl> {
+    Impl(MediaServer& m, SignalConfig c) : media(m), cfg(std::move(c)) {}
+
+    MediaServer& media;
+    SignalConfig cfg;
+    std::map<std::string, SignalRoom> rooms;
+    bool stopping = false;
+
+    // signal_server.cpp: protocol
+    void join(const std::shared_ptr<SignalSession>& s, const livekit::JoinRequest& jr);
+    void on_request(const std::shared_ptr<SignalSession>& s, const livekit::SignalRequest& req);
+    void on_offer(const std::shared_ptr<SignalSession>& s, const livekit::SessionDescription& o);
+    void on_add_track(const std::shared_ptr<SignalSession>& s, const livekit::AddTrackRequest& r);
+    /// Removes a participant (socket gone, leave, removal) and tells the room.
+    void depart(const std::shared_ptr<SignalSession>& s);
+    void broadcast_info(const SignalRoom& room, const SignalSession& who);
+    /// Asks every other participant of `room` that misses tracks for a new offer.
+    void request_sections(SignalRoom& room, const SignalSession* except);
+    [[nodiscard]] std::string random_sid(const char* prefix) const;
+};
+
+}  // namespace cohost::media
