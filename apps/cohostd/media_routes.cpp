@@ -169,6 +169,15 @@ void mount_signal_routes(server::http::Router& router, media::SignalServer& sign
     };
     router.add(bhttp::verb::get, "/rtc/v1/validate", validate);
     router.add(bhttp::verb::get, "/rtc/validate", validate);
+    router.add(bhttp::verb::post, "/twirp/livekit.RoomService/{method}", [&signal](Request& req) {
+        auto t = signal.twirp(req.param("method"), req.header(bhttp::field::content_type),
+                              req.header(bhttp::field::authorization), req.body());
+        Response r;
+        r.status = t.status;
+        r.content_type = std::move(t.content_type);
+        r.body = std::move(t.body);
+        return r;
+    });
 }
 
 void mount_media_routes(server::http::Router& router, media::MediaServer& media,

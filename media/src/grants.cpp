@@ -53,7 +53,8 @@ boost::system::error_code make_error_code(TokenErrc e) noexcept {
 }
 
 Result<Grants> verify_access_token(std::string_view token, std::string_view api_key,
-                                   std::string_view api_secret, core::TimePoint now) noexcept {
+                                   std::string_view api_secret, core::TimePoint now,
+                                   bool require_identity) noexcept {
     if (token.empty()) return make_error_code(TokenErrc::Missing);
     try {
         core::jwt::VerifyOptions opts;
@@ -67,7 +68,7 @@ Result<Grants> verify_access_token(std::string_view token, std::string_view api_
         g.identity = read_string(*claims, "sub", ok);
         g.name = read_string(*claims, "name", ok);
         if (!ok) return make_error_code(TokenErrc::Invalid);
-        if (g.identity.empty()) return make_error_code(TokenErrc::NoIdentity);
+        if (g.identity.empty() && require_identity) return make_error_code(TokenErrc::NoIdentity);
         const auto* video = claims->if_contains("video");
         if (video && !video->is_null()) {
             if (!video->is_object()) return make_error_code(TokenErrc::BadGrant);
@@ -78,6 +79,9 @@ Result<Grants> verify_access_token(std::string_view token, std::string_view api_
             g.can_subscribe = read_bool(v, "canSubscribe", true, ok);
             g.can_publish_data = read_bool(v, "canPublishData", g.can_publish, ok);
             g.hidden = read_bool(v, "hidden", false, ok);
+            g.room_create = read_bool(v, "roomCreate", false, ok);
+            g.room_list = read_bool(v, "roomList", false, ok);
+            g.room_admin = read_bool(v, "roomAdmin", false, ok);
             if (const auto* s = v.if_contains("canPublishSources"); s && !s->is_null()) {
                 if (!s->is_array()) return make_error_code(TokenErrc::BadGrant);
                 for (const auto& item : s->as_array()) {

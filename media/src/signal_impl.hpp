@@ -45,6 +45,10 @@ struct SignalRoom {
     std::string sid;
     std::string name;
     std::int64_t created_ms = 0;
+    bool created_by_api = false;  ///< CreateRoom: kept while empty (until DeleteRoom)
+    std::string metadata;
+    std::uint32_t empty_timeout = 0;
+    std::uint32_t max_participants = 0;
     std::map<std::string, std::shared_ptr<SignalSession>> participants;  ///< by identity
 };
 
@@ -67,6 +71,10 @@ struct SignalServer::Impl : std::enable_shared_from_this<SignalServer::Impl> {
     /// Asks every other participant of `room` that misses tracks for a new offer.
     void request_sections(SignalRoom& room, const SignalSession* except);
     [[nodiscard]] std::string random_sid(const char* prefix) const;
+    /// The room as RoomService and JoinResponse describe it.
+    [[nodiscard]] livekit::Room describe(const SignalRoom& room) const;
+    /// Creates the room entry if missing (sid, name, creation time).
+    SignalRoom& room_entry(const std::string& name);
 };
 
 }  // namespace cohost::media

@@ -45,12 +45,7 @@ std::string SignalServer::Impl::random_sid(const char* prefix) const {
 }
 
 void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const livekit::JoinRequest& jr) {
-    auto& room = rooms[s->room];
-    if (room.sid.empty()) {
-        room.sid = random_sid("RM_");
-        room.name = s->room;
-        room.created_ms = now_ms();
-    }
+    auto& room = room_entry(s->room);
     if (auto old = room.participants.find(s->grants.identity); old != room.participants.end()) {
         auto previous = old->second;  // LiveKit: the older session gives way
         previous->leave(livekit::DUPLICATE_IDENTITY);
@@ -68,9 +63,7 @@ void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const liv
 
     livekit::SignalResponse r;
     auto* j = r.mutable_join();
-    j->mutable_room()->set_sid(room.sid);
-    j->mutable_room()->set_name(room.name);
-    j->mutable_room()->set_creation_time(room.created_ms / 1000);
+    *j->mutable_room() = describe(room);
     j->mutable_room()->set_num_participants(static_cast<std::uint32_t>(room.participants.size() + 1));
     *j->mutable_participant() = s->info;
     for (const auto& [identity, other] : room.participants) {
@@ -280,7 +273,35 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
         r.mutable_media_sections_requirement();
         other->send(r);
     }
-    if (room.participants.empty()) rooms.erase(it);
+    if (room.participants.empty() && !room.created_by_api) rooms.erase(it);
+}
+
+livekit::Room SignalServer::Impl::describe(const SignalRoom& room) const {
+    livekit::Room r;
+    r.set_sid(room.sid);
+    r.set_name(room.name);
+    r.set_empty_timeout(room.empty_timeout);
+    r.set_max_participants(room.max_participants);
+    r.set_creation_time(room.created_ms / 1000);
+    r.set_creation_time_ms(room.created_ms);
+    r.set_metadata(room.metadata);
+    std::uint32_t publishers = 0;
+    for (const auto& [identity, s] : room.participants) {
+        if (s->info.tracks_size() > 0) ++publishers;
+    }
+    r.set_num_participants(static_cast<std::uint32_t>(room.participants.size()));
+    r.set_num_publishers(publishers);
+    return r;
+}
+
+SignalRoom& SignalServer::Impl::room_entry(const std::string& name) {
+    auto& room = rooms[name];
+    if (room.sid.empty()) {
+        room.sid = random_sid("RM_");
+        room.name = name;
+        room.created_ms = now_ms();
+    }
+    return room;
 }
 
 void SignalServer::shutdown() {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/json/serialize.hpp>
 #include <cerrno>
@@ -138,6 +139,11 @@ void ServerProcess::start() {
     std::vector<std::string> args{bin,           "--http-addr", http_addr_,    "--data-dir",
                                   data_dir_,     "--api-key",   opts_.api_key, "--api-secret",
                                   opts_.api_secret, "--dev-login"};
+    // The embedded SFU binds a UDP port: an ephemeral one, so tests can run side by side.
+    if (std::find(opts_.extra_args.begin(), opts_.extra_args.end(), "--udp-port") ==
+        opts_.extra_args.end()) {
+        args.insert(args.end(), {"--udp-port", "0"});
+    }
     args.insert(args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
     std::vector<char*> argv;
     argv.reserve(args.size() + 1);

@@ -67,6 +67,8 @@ export async function startCohostd({
   };
   const args = [
     '--http-addr', '127.0.0.1:0',
+    // The embedded SFU binds UDP too: an ephemeral port, so test files can run side by side.
+    ...(extraArgs.includes('--udp-port') ? [] : ['--udp-port', '0']),
     '--data-dir', dataDir,
     '--api-key', API_KEY,
     '--api-secret', apiSecret,

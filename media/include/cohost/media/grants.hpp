@@ -23,6 +23,9 @@ struct Grants {
     bool can_subscribe = true;
     bool can_publish_data = true;
     bool hidden = false;
+    bool room_create = false;  ///< RoomService: CreateRoom, DeleteRoom
+    bool room_list = false;    ///< RoomService: ListRooms
+    bool room_admin = false;   ///< RoomService: per-room administration (with `room`)
     std::vector<std::string> can_publish_sources;  ///< empty = all sources
 };
 
@@ -36,9 +39,10 @@ enum class TokenErrc {
 [[nodiscard]] boost::system::error_code make_error_code(TokenErrc e) noexcept;
 
 /// Verifies `token` (HS256, `iss` = `api_key`, `exp` required, 10 s leeway) and reads its grants.
+/// `require_identity`: participant tokens need `sub`; server API tokens (RoomService) have none.
 [[nodiscard]] Result<Grants> verify_access_token(std::string_view token, std::string_view api_key,
-                                                 std::string_view api_secret,
-                                                 core::TimePoint now) noexcept;
+                                                 std::string_view api_secret, core::TimePoint now,
+                                                 bool require_identity = true) noexcept;
 
 /// The token of an `Authorization: Bearer <token>` header value ("" when the scheme is not
 /// Bearer; the scheme is case-insensitive, RFC 6750 §2.1).

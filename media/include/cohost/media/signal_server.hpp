@@ -62,6 +62,19 @@ public:
     /// RoomService: disconnects everyone in the room (`leave(ROOM_DELETED)`). False if unknown.
     bool delete_room(const std::string& room);
     [[nodiscard]] std::vector<std::string> room_names() const;
+
+    /// One Twirp answer: status, content type and body.
+    struct TwirpResponse {
+        int status = 200;
+        std::string content_type = "application/json";
+        std::string body;
+    };
+    /// `POST /twirp/livekit.RoomService/{method}` (livekit-protocol.md §2): JSON
+    /// (`application/json`) or protobuf (`application/protobuf`) bodies, the grant of each
+    /// method checked on the bearer token, Twirp error bodies `{"code","msg"}` with exactly
+    /// `Content-Type: application/json`.
+    [[nodiscard]] TwirpResponse twirp(std::string_view method, std::string_view content_type,
+                                      std::string_view authorization, std::string_view body);
     [[nodiscard]] std::vector<SignalParticipant> participants(const std::string& room) const;
 
     struct Impl;  ///< private; public so the session coroutines can name it
