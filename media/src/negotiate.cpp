@@ -248,12 +248,14 @@ PlanResult<SubscribePlan> plan_subscribe(std::string_view offer_text,
     }
     std::size_t next_ssrc = 0;
     std::vector<SubscribeSection> sections;
-    for (const auto& o : offer->media) {
+    for (auto& o : offer->media) {
         if (o.port == 0 || !o.mid) continue;
         if (o.kind != MediaKind::Audio && o.kind != MediaKind::Video) continue;
         const auto dir = o.effective_direction();
         if (dir != Direction::RecvOnly && dir != Direction::SendRecv) continue;
-        if (next_ssrc >= ssrcs.size()) break;
+        // The SFU never receives on a WHEP session: answer sendrecv as sendonly, not sendrecv.
+        o.direction = Direction::RecvOnly;
+        if (next_ssrc >= ssrcs.size()) continue;
         wire::sdp::SendTrack t;
         t.mid = *o.mid;
         t.stream_id = constraints.stream_id;

@@ -215,6 +215,8 @@ private:
     void bind_subscribers(Room& room);
     void bind_free_slots(Peer& peer, Room& room);
     void bind_down(DownTrack& down, PublishedTrack& track);
+    /// Source extension ids → the down track's negotiated ids (called again after a new answer).
+    void map_extensions(DownTrack& down, const PublishedTrack& track);
     void unbind_down(DownTrack& down, bool send_bye);
     void remove_peer(Peer& peer, bool notify);
     void on_connected(Peer& peer);

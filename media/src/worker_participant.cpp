@@ -142,10 +142,9 @@ SessionAnswer Worker::negotiate_participant(Peer& peer, const std::string& offer
                 d->spec.ext = s.ext;
                 if (d->source) {
                     result.mid_to_track_id.emplace_back(d->spec.mid, d->source->id);
-                    // Extension ids may have changed with the answer: rebind keeps maps right.
-                    PublishedTrack& src = *d->source;
-                    unbind_down(*d, false);
-                    bind_down(*d, src);
+                    // Extension ids may change with an answer; the forwarder (sequence and
+                    // timestamp continuity) stays as it is.
+                    map_extensions(*d, *d->source);
                 }
             }
         }

@@ -163,9 +163,16 @@ void Worker::bind_down(DownTrack& down, PublishedTrack& track) {
     down.had_source = true;
     down.forwarder = std::make_unique<Forwarder>(track.spec.codec.codec, track.spec.codec.clock_rate);
     down.forwarder->set_target_layer(track.layer_count - 1);
+    map_extensions(down, track);
+    track.downs.push_back(&down);
+    if (track.spec.video) request_keyframe(track, track.layer_count - 1);
+}
+
+void Worker::map_extensions(DownTrack& down, const PublishedTrack& track) {
     // Extension ids: keep what the subscriber negotiated (audio level), strip the rest (mid and
     // rid name the publisher's session; transport-cc numbers belong to the publisher's link).
     down.ext_map = wire::rtp::ExtensionIdMap{};
+    down.abs_send_time_id = 0;
     if (track.spec.ext.audio_level != 0 && down.spec.ext.audio_level != 0) {
         down.ext_map.map(track.spec.ext.audio_level, down.spec.ext.audio_level);
     }
@@ -173,8 +180,6 @@ void Worker::bind_down(DownTrack& down, PublishedTrack& track) {
         down.ext_map.map(track.spec.ext.abs_send_time, down.spec.ext.abs_send_time);
         down.abs_send_time_id = down.spec.ext.abs_send_time;
     }
-    track.downs.push_back(&down);
-    if (track.spec.video) request_keyframe(track, track.layer_count - 1);
 }
 
 void Worker::unpublish_track(Room& room, PublishedTrack& track) {

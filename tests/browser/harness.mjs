@@ -402,3 +402,87 @@ export async function closeAll(users) {
     if (u) await u.close().catch(() => {});
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// livekit-client pages (livekit_client.test.mjs, bench/livekit_join.mjs).
+
+export const LIVEKIT_UMD = join(here, 'node_modules/livekit-client/dist/livekit-client.umd.js');
+export const LIVEKIT_LIB = join(here, 'livekit_lib.js');
+
+/**
+ * One page running unmodified livekit-client (UMD build) plus livekit_lib.js (`window.lk`). Several
+ * LkPages may share one Chromium (a User's context): each is its own tab with its own Room.
+ */
+export class LkPage {
+  /**
+   * Opens a page in `user`'s Chromium (its first page when `reuseFirst`), on `${baseUrl}/healthz`,
+   * and loads livekit-client + livekit_lib.js into it.
+   */
+  static async open(user, name, { reuseFirst = false } = {}) {
+    const page = reuseFirst ? user.page : await user.context.newPage();
+    const lp = new LkPage(name, user.baseUrl, page, user.outDir);
+    page.on('console', (m) => lp.console.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => lp.console.push(`pageerror: ${e.message}`));
+    if (!reuseFirst) await page.goto(`${user.baseUrl}/healthz`, { timeout: 15_000 });
+    await page.addScriptTag({ path: LIVEKIT_UMD });
+    await page.addScriptTag({ path: LIVEKIT_LIB });
+    return lp;
+  }
+
+  constructor(name, baseUrl, page, outDir) {
+    Object.assign(this, { name, baseUrl, page, outDir });
+    this.console = [];
+    this.wsUrl = baseUrl.replace(/^http/, 'ws');
+    this.closed = false;
+  }
+
+  /** window.lk.connect against this server; resolves {ok, ms, error, reason, ...}. */
+  connect(bearer, opts = {}) {
+    return this.page.evaluate((o) => window.lk.connect(o), { url: this.wsUrl, token: bearer, ...opts });
+  }
+
+  disconnect() {
+    return this.page.evaluate(() => window.lk.disconnect());
+  }
+
+  remote(identity) {
+    return this.page.evaluate((id) => window.lk.remote(id), identity);
+  }
+
+  local() {
+    return this.page.evaluate(() => window.lk.local());
+  }
+
+  events() {
+    return this.page.evaluate(() => window.lk.events.slice());
+  }
+
+  /** Polls the page's RoomEvent log until `predicate(events)` holds; returns the events. */
+  waitEvents(predicate, { timeoutMs = 15_000, intervalMs = 100, what = 'room events' } = {}) {
+    return waitUntil(() => this.events(), predicate, {
+      timeoutMs, intervalMs, what: `${this.name}: ${what}`,
+      describe: (evs) => evs.slice(-25).map((e) => JSON.stringify(e)).join(' '),
+    });
+  }
+
+  /** Writes events and console to outDir/<name>.json (best effort) and closes the tab. */
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    let events = null;
+    try {
+      if (!this.page.isClosed()) {
+        events = await Promise.race([this.events(), sleep(2_000).then(() => null)]);
+        await Promise.race([this.disconnect().catch(() => {}), sleep(2_000)]);
+      }
+    } catch {
+      // page gone
+    }
+    if (this.outDir) {
+      writeFileSync(join(this.outDir, `lk-${this.name}.json`), JSON.stringify({
+        name: this.name, events, console: this.console,
+      }, null, 1));
+    }
+    await Promise.race([this.page.close().catch(() => {}), sleep(5_000)]);
+  }
+}
