@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
         // the API secret is known (inside start()).
         std::unique_ptr<cohost::media::SignalServer> signal;
         if (media) {
-            server.add_routes([&media, &cfg, &signal](cohost::server::http::Router& router,
+            server.add_routes([&media, &cfg, &signal, &server](cohost::server::http::Router& router,
                                                       const std::string& secret) {
                 cohost::apps::mount_media_routes(router, *media, cfg, secret);
                 cohost::media::SignalConfig sc;
@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
                 sc.api_secret = cfg.livekit_api_secret.empty() ? secret : cfg.livekit_api_secret;
                 signal = std::make_unique<cohost::media::SignalServer>(*media, sc);
                 cohost::apps::mount_signal_routes(router, *signal);
+                cohost::apps::route_media_webhooks(*signal, router, server.io_context(), sc.api_key,
+                                                   sc.api_secret);
             });
             server.add_upgrade("/rtc/v1", [&signal](boost::beast::tcp_stream stream,
                                                     cohost::server::http::RawRequest req,

@@ -1,10 +1,13 @@
 #include "media_routes.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 
 #include "cohost/core/time.hpp"
+#include "cohost/core/log.hpp"
 #include "cohost/media/grants.hpp"
+#include "cohost/server/livekit/webhook.hpp"
 
 namespace cohost::apps {
 namespace {
@@ -156,6 +159,31 @@ Response bandwidth_hook(media::MediaServer& media, Request& req) {
 }
 
 }  // namespace
+
+void route_media_webhooks(media::SignalServer& signal, server::http::Router& router,
+                          boost::asio::io_context& ioc, std::string api_key,
+                          std::string api_secret) {
+    signal.set_event_sink([&router, &ioc, key = std::move(api_key),
+                           secret = std::move(api_secret)](std::string body) {
+        boost::asio::post(ioc, [&router, key, secret, body = std::move(body)] {
+            server::http::RawRequest raw{bhttp::verb::post, "/v1/livekit/webhook", 11};
+            raw.set(bhttp::field::content_type, "application/webhook+json");
+            raw.set(bhttp::field::authorization,
+                    server::livekit::sign_webhook(body, key, secret,
+                                                  std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                                      std::chrono::system_clock::now())));
+            raw.body() = body;
+            Request req;
+            req.raw = &raw;
+            req.path = "/v1/livekit/webhook";
+            const Response r = router.dispatch(req);
+            if (r.status >= 300) {
+                core::logger("media")->warn("media: webhook refused by the control plane: {} {}",
+                                            r.status, r.body);
+            }
+        });
+    });
+}
 
 void mount_signal_routes(server::http::Router& router, media::SignalServer& signal) {
     auto validate = [&signal](Request& req) {

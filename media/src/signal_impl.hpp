@@ -59,6 +59,10 @@ struct SignalServer::Impl : std::enable_shared_from_this<SignalServer::Impl> {
     SignalConfig cfg;
     std::map<std::string, SignalRoom> rooms;
     bool stopping = false;
+    std::function<void(std::string)> sink;  ///< webhook events (set_event_sink)
+    /// Sends one webhook event to the sink (no-op without one).
+    void emit(const char* event, const SignalRoom& room, const livekit::ParticipantInfo* who,
+              const livekit::TrackInfo* track);
 
     // signal_server.cpp: protocol
     void join(const std::shared_ptr<SignalSession>& s, const livekit::JoinRequest& jr);

@@ -94,7 +94,9 @@ TwirpResponse SignalServer::twirp(std::string_view method, std::string_view cont
         if (!codec.read(body, req)) return malformed();
         if (!grants->room_create) return twirp_error(401, "unauthenticated", "the token lacks roomCreate");
         if (req.name().empty()) return twirp_error(400, "invalid_argument", "name is required");
+        const bool fresh = im.rooms.find(req.name()) == im.rooms.end();
         SignalRoom& room = im.room_entry(req.name());
+        if (fresh) im.emit("room_started", room, nullptr, nullptr);
         room.created_by_api = true;
         room.empty_timeout = req.empty_timeout();
         room.max_participants = req.max_participants();
@@ -119,7 +121,10 @@ TwirpResponse SignalServer::twirp(std::string_view method, std::string_view cont
         if (!grants->room_create) return twirp_error(401, "unauthenticated", "the token lacks roomCreate");
         if (!im.rooms.count(req.room())) return twirp_error(404, "not_found", "requested room does not exist");
         delete_room(req.room());
-        im.rooms.erase(req.room());
+        if (auto it = im.rooms.find(req.room()); it != im.rooms.end()) {
+            im.emit("room_finished", it->second, nullptr, nullptr);
+            im.rooms.erase(it);
+        }
         return codec.write(livekit::DeleteRoomResponse{});
     }
     if (method == "ListParticipants") {

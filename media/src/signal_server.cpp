@@ -4,7 +4,10 @@
 #include <chrono>
 #include <random>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "cohost/core/log.hpp"
+#include "livekit_room.pb.h"
 #include "signal_impl.hpp"
 
 namespace cohost::media {
@@ -45,7 +48,9 @@ std::string SignalServer::Impl::random_sid(const char* prefix) const {
 }
 
 void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const livekit::JoinRequest& jr) {
+    const bool fresh = rooms.find(s->room) == rooms.end();
     auto& room = room_entry(s->room);
+    if (fresh) emit("room_started", room, nullptr, nullptr);
     if (auto old = room.participants.find(s->grants.identity); old != room.participants.end()) {
         auto previous = old->second;  // LiveKit: the older session gives way
         previous->leave(livekit::DUPLICATE_IDENTITY);
@@ -80,6 +85,7 @@ void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const liv
     core::logger("signal")->info("signal: '{}' joined room '{}' as {}", s->info.identity(), room.name,
                                  s->info.sid());
     if (!s->grants.hidden) broadcast_info(room, *s);
+    emit("participant_joined", room, &s->info, nullptr);
     if (jr.has_publisher_offer()) on_offer(s, jr.publisher_offer());
 }
 
@@ -183,6 +189,8 @@ void SignalServer::Impl::on_offer(const std::shared_ptr<SignalSession>& s,
     }
     s->resource = a.resource_id;
     bool changed = false;
+    std::vector<livekit::TrackInfo> published_now;
+    std::vector<livekit::TrackInfo> unpublished_now;
     for (const auto& p : a.published) {
         auto it = s->pending.find(p.cid);
         livekit::TrackInfo t;
@@ -204,10 +212,14 @@ void SignalServer::Impl::on_offer(const std::shared_ptr<SignalSession>& s,
         t.set_simulcast(p.layers > 1);
         *s->info.add_tracks() = t;
         changed = true;
+        published_now.push_back(t);
     }
     for (const auto& sid : a.unpublished) {
         auto* tracks = s->info.mutable_tracks();
         const auto before = tracks->size();
+        for (const auto& t : *tracks) {
+            if (t.sid() == sid) unpublished_now.push_back(t);
+        }
         tracks->erase(std::remove_if(tracks->begin(), tracks->end(),
                                      [&](const livekit::TrackInfo& t) { return t.sid() == sid; }),
                       tracks->end());
@@ -227,6 +239,10 @@ void SignalServer::Impl::on_offer(const std::shared_ptr<SignalSession>& s,
         if (it != rooms.end()) {
             broadcast_info(it->second, *s);
             request_sections(it->second, s.get());
+            for (const auto& t : published_now) emit("track_published", it->second, &s->info, &t);
+            for (const auto& t : unpublished_now) {
+                emit("track_unpublished", it->second, &s->info, &t);
+            }
         }
     }
 }
@@ -263,8 +279,10 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     core::logger("signal")->info("signal: '{}' left room '{}'", s->info.identity(), room.name);
     s->info.set_state(livekit::ParticipantInfo::DISCONNECTED);
     s->info.set_version(s->info.version() + 1);
+    for (const auto& t : s->info.tracks()) emit("track_unpublished", room, &s->info, &t);
     s->info.clear_tracks();
     broadcast_info(room, *s);
+    emit("participant_left", room, &s->info, nullptr);
     // The others' sections that carried its tracks are stale: a new offer lets the answer
     // mark them inactive (the client ends those tracks).
     for (const auto& [identity, other] : room.participants) {
@@ -273,7 +291,28 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
         r.mutable_media_sections_requirement();
         other->send(r);
     }
-    if (room.participants.empty() && !room.created_by_api) rooms.erase(it);
+    if (room.participants.empty() && !room.created_by_api) {
+        emit("room_finished", room, nullptr, nullptr);
+        rooms.erase(it);
+    }
+}
+
+void SignalServer::Impl::emit(const char* event, const SignalRoom& room,
+                              const livekit::ParticipantInfo* who, const livekit::TrackInfo* track) {
+    if (!sink) return;
+    livekit::WebhookEvent e;
+    e.set_event(event);
+    *e.mutable_room() = describe(room);
+    if (who) *e.mutable_participant() = *who;
+    if (track) *e.mutable_track() = *track;
+    e.set_id(random_sid("EV_"));
+    e.set_created_at(now_ms() / 1000);
+    std::string json;
+    if (google::protobuf::util::MessageToJsonString(e, &json).ok()) sink(std::move(json));
+}
+
+void SignalServer::set_event_sink(std::function<void(std::string)> sink) {
+    impl_->sink = std::move(sink);
 }
 
 livekit::Room SignalServer::Impl::describe(const SignalRoom& room) const {

@@ -1,7 +1,10 @@
 #include "cohost/media/testkit/synthetic_peer.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
+#include <cstring>
 #include <random>
 
 #include "cohost/wire/bytes.hpp"
@@ -133,7 +136,11 @@ Result<void> SyntheticPeer::start(std::string_view answer_sdp) {
     }
     dtls_ = std::make_unique<DtlsTransport>(cert_, DtlsRole::Client, remote_fp_,
                                             [this](std::span<const std::byte> d) { send_raw(d); });
-    receive();
+    if (opt_.light && !opt_.publish) {
+        receive_batch();
+    } else {
+        receive();
+    }
     send_binding_request();
     timer_.expires_after(std::chrono::milliseconds(50));
     timer_.async_wait([this](boost::system::error_code ec) {
@@ -183,9 +190,12 @@ void SyntheticPeer::send_binding_request() {
 void SyntheticPeer::on_timer() {
     if (closed_) return;
     ++ticks_;
-    if (!ice_ok_ || ticks_ % 10 == 0) send_binding_request();  // checks, then consent every 0.5 s
+    // Light peers, once connected, tick once a second: consent only (the SFU's timeout is 30 s).
+    const bool idle = opt_.light && srtp_ != nullptr;
+    // Checks every 50 ms until ICE succeeds, then consent every 0.5 s.
+    if (idle || !ice_ok_ || ticks_ % 10 == 0) send_binding_request();
     if (dtls_ && dtls_->state() == DtlsTransport::State::Connecting) dtls_->handle_timeout();
-    timer_.expires_after(std::chrono::milliseconds(50));
+    timer_.expires_after(std::chrono::milliseconds(idle ? 1000 : 50));
     timer_.async_wait([this](boost::system::error_code ec) {
         if (!ec) on_timer();
     });
@@ -198,6 +208,67 @@ void SyntheticPeer::receive() {
                                    on_datagram(std::span<std::byte>(rx_.data(), n));
                                    receive();
                                });
+}
+
+void SyntheticPeer::receive_batch() {
+    socket_.async_wait(asio::ip::udp::socket::wait_read, [this](boost::system::error_code ec) {
+        if (ec) return;  // aborted: the peer may be gone, touch nothing
+        drain_socket();
+        if (!closed_) receive_batch();
+    });
+}
+
+void SyntheticPeer::drain_socket() {
+    // One batch buffer per thread, shared by every light peer of that thread: the datagrams are
+    // consumed before the next peer's handler runs.
+    constexpr unsigned kBatch = 32;
+    constexpr std::size_t kSlot = 1500;
+    thread_local std::array<std::array<std::byte, kSlot>, kBatch> slots{};
+    std::array<mmsghdr, kBatch> msgs{};
+    std::array<iovec, kBatch> iov{};
+    const int fd = socket_.native_handle();
+    for (int round = 0; round < 16 && !closed_; ++round) {
+        for (unsigned i = 0; i < kBatch; ++i) {
+            iov[i] = iovec{slots[i].data(), kSlot};
+            msgs[i] = mmsghdr{};
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+        if (n <= 0) return;
+        for (int i = 0; i < n && !closed_; ++i) {
+            const std::size_t len = msgs[static_cast<std::size_t>(i)].msg_len;
+            std::byte* d = slots[static_cast<std::size_t>(i)].data();
+            const std::span<std::byte> data(d, len);
+            if (srtp_ && len >= 12 && wire::classify(data) == wire::PacketKind::Rtp) {
+                // Cleartext RTP header (RFC 3550 §5.1): SRTP leaves it readable.
+                count_rtp(wire::load_be32(d + 8), wire::load_be16(d + 2),
+                          static_cast<std::uint8_t>(std::to_integer<unsigned>(d[1]) & 0x7FU), len);
+                continue;
+            }
+            std::memcpy(rx_.data(), d, len);  // the other paths work in rx_
+            on_datagram(std::span<std::byte>(rx_.data(), len));
+        }
+        if (static_cast<unsigned>(n) < kBatch) return;
+    }
+}
+
+void SyntheticPeer::count_rtp(std::uint32_t ssrc, std::uint16_t seq, std::uint8_t payload_type,
+                              std::size_t bytes) {
+    auto& st = streams_[ssrc];
+    st.payload_type = payload_type;
+    if (st.have_seq) {
+        const auto d = static_cast<std::int16_t>(seq - st.last_seq);
+        if (d > 1) st.gaps += static_cast<std::uint64_t>(d - 1);
+        if (d <= 0) ++st.duplicates;
+        if (d > 0) st.last_seq = seq;
+    } else {
+        st.have_seq = true;
+        st.last_seq = seq;
+    }
+    ++st.packets;
+    ++rtp_packets_;
+    st.bytes += bytes;
 }
 
 void SyntheticPeer::on_datagram(std::span<std::byte> data) {
@@ -227,19 +298,7 @@ void SyntheticPeer::on_datagram(std::span<std::byte> data) {
             if (!n) break;
             auto p = rtp::parse(std::span<const std::byte>(rx_.data(), *n));
             if (!p) break;
-            auto& st = streams_[p->ssrc];
-            st.payload_type = p->payload_type;
-            if (st.have_seq) {
-                const auto d = static_cast<std::int16_t>(p->sequence_number - st.last_seq);
-                if (d > 1) st.gaps += static_cast<std::uint64_t>(d - 1);
-                if (d <= 0) ++st.duplicates;
-                if (d > 0) st.last_seq = p->sequence_number;
-            } else {
-                st.have_seq = true;
-                st.last_seq = p->sequence_number;
-            }
-            ++st.packets;
-            st.bytes += *n;
+            count_rtp(p->ssrc, p->sequence_number, p->payload_type, *n);
             std::int64_t delay = -1;
             if (p->payload.size() >= 8) {
                 const auto* tail = p->payload.data() + p->payload.size() - 8;

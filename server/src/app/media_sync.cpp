@@ -212,6 +212,10 @@ void MediaSync::stop() {
 
 bool MediaSync::has_client() const noexcept { return impl_->client != nullptr; }
 
+void MediaSync::set_client(std::unique_ptr<livekit::RoomServiceClient> client) {
+    impl_->client = std::move(client);
+}
+
 WebhookReply MediaSync::receive_webhook(std::string_view content_type, std::string_view body,
                                         std::string_view authorization) {
     auto& m = *impl_;

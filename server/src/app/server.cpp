@@ -17,6 +17,7 @@
 #include "cohost/server/app/engagement_service.hpp"
 #include "cohost/server/app/group_commit.hpp"
 #include "cohost/server/app/media_sync.hpp"
+#include "cohost/server/livekit/room_service_client.hpp"
 #include "cohost/server/app/room_service.hpp"
 #include "cohost/server/http/http_server.hpp"
 #include "cohost/server/realtime/hub.hpp"
@@ -304,11 +305,27 @@ void Server::start() {
                 m.cfg.media_mode == MediaMode::Livekit ? "livekit" : "embedded",
                 m.cfg.livekit_url.empty() ? "-" : m.cfg.livekit_url, m.media->has_client());
     m.http->listen(parse_endpoint(m.cfg.http_addr));
+    if (m.cfg.media_mode == MediaMode::Embedded && !m.upgrades.empty()) {
+        // The embedded SFU (cohostd mounted its signalling) serves RoomService on this very
+        // port: enforcement calls go there over loopback, the same path as to a LiveKit cluster.
+        const auto ep = m.http->local_endpoint();
+        livekit::ClientOptions co;
+        co.url = "http://" + (ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
+                                                   : ep.address().to_string()) +
+                 ":" + std::to_string(ep.port());
+        co.api_key = m.cfg.livekit_api_key.empty() ? m.cfg.api_key : m.cfg.livekit_api_key;
+        co.api_secret = m.cfg.livekit_api_secret.empty() ? m.secret : m.cfg.livekit_api_secret;
+        co.timeout = m.cfg.livekit_timeout;
+        co.observer = MediaSync::call_observer(m.metrics.get());
+        m.media->set_client(livekit::make_twirp_client(m.ioc, std::move(co)));
+    }
     m.log->info("listening http={} store={} dev_login={}", m.cfg.http_addr, db_path,
                 m.cfg.dev_login_enabled());
 }
 
 void Server::add_routes(RouteMount mount) { impl_->mounts.push_back(std::move(mount)); }
+
+net::io_context& Server::io_context() noexcept { return impl_->ioc; }
 
 void Server::add_stop_hook(std::function<void()> hook) {
     impl_->stop_hooks.push_back(std::move(hook));

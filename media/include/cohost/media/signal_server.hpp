@@ -13,6 +13,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -54,6 +55,12 @@ public:
     /// `GET /rtc/v1/validate` and `/rtc/validate`: {200, "success"} or {401, why}.
     [[nodiscard]] std::pair<int, std::string> validate(
         const std::map<std::string, std::string>& query) const;
+
+    /// Where LiveKit webhook events go (`room_started`, `participant_joined`, `track_published`,
+    /// `track_unpublished`, `participant_left`, `room_finished`): each call gets one
+    /// `WebhookEvent` as protobuf-JSON (camelCase, like LiveKit's). Called on the control thread;
+    /// the sink must not call back into the SignalServer synchronously (post it).
+    void set_event_sink(std::function<void(std::string event_json)> sink);
 
     /// Every session gets `leave(SERVER_SHUTDOWN)` and is closed.
     void shutdown();

@@ -106,6 +106,10 @@ public:
     [[nodiscard]] bool reconciling() const noexcept;
     /// True when a RoomService client is configured (enforcement and reconciler on).
     [[nodiscard]] bool has_client() const noexcept;
+    /// Embedded mode: the RoomService of this very server, known once it listens. Enables
+    /// enforcement (RemoveParticipant / DeleteRoom); the reconciler stays off (the embedded SFU
+    /// forgets nothing a webhook could lose: its events are delivered in-process).
+    void set_client(std::unique_ptr<livekit::RoomServiceClient> client);
 
     /// A CallObserver recording `cohost_livekit_twirp_seconds{method}` and
     /// `cohost_livekit_twirp_errors_total{method,code}` in `metrics` (which must outlive the

@@ -3,6 +3,7 @@
 /// HTTP listener) on one `io_context`, the control thread. `cohostd` and the in-process tests use
 /// it. Teardown order (docs/lifecycles.md): stop accepting → close WebSockets → cancel timers →
 /// drain the io_context → close the store.
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <memory>
@@ -36,6 +37,9 @@ public:
     /// Runs `hook` on the control thread when `stop()` begins, before the loop winds down
     /// (cohostd: LiveKit sessions get `leave(SERVER_SHUTDOWN)`).
     void add_stop_hook(std::function<void()> hook);
+
+    /// The control thread's io_context (cohostd posts the embedded SFU's webhooks to it).
+    [[nodiscard]] boost::asio::io_context& io_context() noexcept;
 
     /// Runs the control thread on the caller until `stop()`.
     void run();

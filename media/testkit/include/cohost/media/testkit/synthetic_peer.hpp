@@ -6,6 +6,12 @@
 /// keyframe bit) and opus-sized audio packets, each stamped with its send time so a receiver can
 /// measure forwarding delay.
 ///
+/// Load mode (`PeerOptions::light`, for the media load tool): a subscriber that only counts. It
+/// reads its socket in batches (`recvmmsg`), counts RTP packets and sequence gaps from the
+/// cleartext RTP header without SRTP decryption (so `on_rtp` and `drop_incoming` are not
+/// called), and once connected its timer only keeps ICE consent (one binding request a second).
+/// A few ordinary subscribers ("probes") next to many light ones measure the forwarding delay.
+///
 /// Threading: a peer lives on the `io_context` it is given; every method must be called on that
 /// context's thread (or before it runs). Callbacks run there too.
 #include <boost/asio/io_context.hpp>
@@ -32,6 +38,9 @@ struct PeerOptions {
     bool audio = true;
     bool video = true;
     int simulcast_layers = 0;  ///< publisher: 0 = one stream with a=ssrc; 1..3 = rids q,h,f
+    /// Subscriber load mode (see the file comment): count RTP from the cleartext header, read
+    /// in batches, keep consent once a second. Ignored for publishers.
+    bool light = false;
 };
 
 /// What a subscriber has received, per stream SSRC.
@@ -100,12 +109,19 @@ public:
     /// Stops timers and closes the socket (sends close_notify when connected).
     void close();
 
+    /// RTP packets received on every stream (sum of `streams()` packets).
+    [[nodiscard]] std::uint64_t rtp_packets() const noexcept { return rtp_packets_; }
+
     /// Microseconds on the steady clock (the stamp the publisher writes).
     [[nodiscard]] static std::int64_t now_us() noexcept;
 
 private:
     void build_offer();
     void receive();
+    void receive_batch();
+    void drain_socket();
+    void count_rtp(std::uint32_t ssrc, std::uint16_t seq, std::uint8_t payload_type,
+                   std::size_t bytes);
     void on_datagram(std::span<std::byte> data);
     void send_binding_request();
     void on_timer();
@@ -136,6 +152,7 @@ private:
     std::uint32_t audio_ts_ = 0;
     std::uint16_t picture_id_ = 0;
     std::uint16_t twcc_seq_ = 0;
+    std::uint64_t rtp_packets_ = 0;
     std::vector<std::uint32_t> announced_;
     std::unordered_map<std::uint32_t, StreamStats> streams_;
     std::array<std::byte, 2048> rx_{};
