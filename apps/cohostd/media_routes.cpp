@@ -1,5 +1,6 @@
 #include "media_routes.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -82,7 +83,7 @@ struct Front {
         std::string_view type = req.header(bhttp::field::content_type);
         type = type.substr(0, type.find(';'));
         while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-        if (type != "application/sdp") {
+        if (!boost::algorithm::iequals(type, "application/sdp")) {
             return error(415, "unsupported_media_type", "Content-Type must be application/sdp");
         }
         if (req.body().empty()) return error(400, "invalid_sdp", "the request has no SDP offer");
@@ -102,7 +103,9 @@ struct Front {
         const std::string& room = req.param("room");
         auto auth = authorize(req, room, kind);
         if (auto* r = std::get_if<Response>(&auth)) return std::move(*r);
-        if (!media->delete_session(room, req.param("resource"))) {
+        // Only the session's own kind (no /whip DELETE of a player) and its own user.
+        const auto& grants = std::get<media::Grants>(auth);
+        if (!media->delete_session(room, req.param("resource"), kind, grants.identity)) {
             return error(404, "not_found", "no such session");
         }
         Response r;

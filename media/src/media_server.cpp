@@ -101,10 +101,13 @@ SectionNeeds MediaServer::section_needs(const std::string& room, const std::stri
                    SectionNeeds{});
 }
 
-bool MediaServer::delete_session(const std::string& room, const std::string& resource_id) {
+bool MediaServer::delete_session(const std::string& room, const std::string& resource_id,
+                                 std::optional<SessionKind> kind, const std::string& identity) {
     detail::Worker* w = impl_->existing_worker(room);
     if (w == nullptr) return false;
-    return w->call([w, room, resource_id] { return w->delete_session(room, resource_id); }, false);
+    return w->call([w, room, resource_id, kind, identity] {
+        return w->delete_session(room, resource_id, kind, identity);
+    }, false);
 }
 
 bool MediaServer::set_bandwidth_cap(const std::string& room, const std::string& resource_id,

@@ -185,7 +185,9 @@ public:
     SessionAnswer renegotiate(const std::string& room, const std::string& id,
                               const std::string& offer, const ParticipantContext& context);
     [[nodiscard]] SectionNeeds section_needs(const std::string& room, const std::string& id);
-    bool delete_session(const std::string& room, const std::string& id);
+    bool delete_session(const std::string& room, const std::string& id,
+                        std::optional<SessionKind> kind = std::nullopt,
+                        const std::string& identity = {});
     bool set_bandwidth_cap(const std::string& room, const std::string& id, std::uint64_t bps);
     [[nodiscard]] MediaStats stats() const;
 

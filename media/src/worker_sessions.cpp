@@ -247,9 +247,12 @@ void Worker::remove_peer(Peer& peer, bool notify) {
     peers_.erase(peer.id);  // destroys peer
 }
 
-bool Worker::delete_session(const std::string& room, const std::string& id) {
+bool Worker::delete_session(const std::string& room, const std::string& id,
+                            std::optional<SessionKind> kind, const std::string& identity) {
     auto it = peers_.find(id);
     if (it == peers_.end() || it->second->room != room) return false;
+    if (kind && it->second->kind != *kind) return false;
+    if (!identity.empty() && it->second->identity != identity) return false;
     remove_peer(*it->second, true);
     return true;
 }

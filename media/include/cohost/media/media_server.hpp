@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -118,8 +119,11 @@ public:
     /// See SectionNeeds; all zero for unknown sessions.
     [[nodiscard]] SectionNeeds section_needs(const std::string& room, const std::string& resource_id);
     /// Ends a session of `room` (DTLS close_notify, tracks ended for subscribers). False when
-    /// no such session exists in that room.
-    bool delete_session(const std::string& room, const std::string& resource_id);
+    /// no such session exists in that room, or it is not of `kind` / not `identity`'s (when
+    /// given: a WHIP resource cannot be deleted through /whep, nor by another user).
+    bool delete_session(const std::string& room, const std::string& resource_id,
+                        std::optional<SessionKind> kind = std::nullopt,
+                        const std::string& identity = {});
     /// Test hook: caps the bitrate the SFU assumes for a subscribe session (0 = no cap), which
     /// selects the simulcast layer it is sent. False when the session does not exist.
     bool set_bandwidth_cap(const std::string& room, const std::string& resource_id,
