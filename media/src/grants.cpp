@@ -15,7 +15,10 @@ struct TokenCategory final : boost::system::error_category {
     std::string message(int ev) const override {
         switch (static_cast<TokenErrc>(ev)) {
             case TokenErrc::Missing: return "no access token";
-            case TokenErrc::Invalid: return "access token is invalid or expired";
+            case TokenErrc::Invalid: return "access token is malformed";
+            case TokenErrc::Expired: return "access token is expired or not yet valid";
+            case TokenErrc::BadSignature: return "access token signature is invalid";
+            case TokenErrc::UnknownKey: return "access token was issued by an unknown API key";
             case TokenErrc::NoIdentity: return "access token has no identity (sub)";
             case TokenErrc::BadGrant: return "access token video grant is malformed";
         }
@@ -62,7 +65,16 @@ Result<Grants> verify_access_token(std::string_view token, std::string_view api_
         opts.issuer = api_key;
         opts.now = now;
         auto claims = core::jwt::verify_hs256(token, opts);
-        if (!claims) return make_error_code(TokenErrc::Invalid);
+        if (!claims) {
+            using core::jwt::JwtError;
+            const auto& ec = claims.error();
+            if (ec == JwtError::Expired || ec == JwtError::NotYetValid) {
+                return make_error_code(TokenErrc::Expired);
+            }
+            if (ec == JwtError::BadSignature) return make_error_code(TokenErrc::BadSignature);
+            if (ec == JwtError::UnknownIssuer) return make_error_code(TokenErrc::UnknownKey);
+            return make_error_code(TokenErrc::Invalid);
+        }
         bool ok = true;
         Grants g;
         g.identity = read_string(*claims, "sub", ok);

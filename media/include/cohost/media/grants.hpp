@@ -32,7 +32,10 @@ struct Grants {
 /// Why a token was refused (category "media-token").
 enum class TokenErrc {
     Missing = 1,  ///< no token at all
-    Invalid,      ///< signature, issuer, expiry, shape (the JWT error is not exposed)
+    Invalid,      ///< malformed, wrong algorithm or a claim of the wrong type
+    Expired,      ///< `exp` (plus leeway) has passed, or `nbf` is still ahead
+    BadSignature, ///< signed with another secret, or tampered with
+    UnknownKey,   ///< `iss` is not this server's API key
     NoIdentity,   ///< no `sub`
     BadGrant,     ///< `video` is present but not an object, or a field has the wrong type
 };
