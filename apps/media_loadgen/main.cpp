@@ -1,7 +1,7 @@
 // media_loadgen — load generator for cohostd's embedded SFU (loopback only):
 //   media_loadgen --url http://127.0.0.1:PORT --api-key K --api-secret S --room R
 //                 --subscribers N --duration 20s --bitrate 1500k --fps 30
-//                 [--threads 1] [--batch 50] [--probes 8] [--server-pid PID]
+//                 [--pacing 2.5] [--threads 1] [--batch 50] [--probes 8] [--server-pid PID]
 // Prints a human summary and then one JSON line (the last line of stdout). bench/RESULTS.md
 // ("Media SFU fan-out") has the figures and the commands.
 #include <CLI/CLI.hpp>
@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
     app.add_option("--fps", opt.fps, "video frames per second")->check(CLI::Range(1, 120));
     app.add_option("--keyframe-interval", opt.keyframe_interval_s, "seconds between keyframes")
         ->check(CLI::Range(1, 60));
+    app.add_option("--pacing", opt.pacing_factor,
+                   "spread a frame's packets at this multiple of the bitrate (0 = bursts)")
+        ->capture_default_str();
     app.add_option("--threads", opt.threads, "peer threads")->check(CLI::Range(1, 64));
     app.add_option("--batch", opt.batch, "subscribers per ramp step")->check(CLI::Range(1, 10000));
     app.add_option("--probes", opt.probes, "decrypting subscribers that measure delay");

@@ -24,6 +24,9 @@ struct RunOptions {
     unsigned fps = 30;
     unsigned keyframe_interval_s = 2;
     unsigned keyframe_ratio = 5;  ///< keyframe size / delta frame size
+    /// Packets of a frame are spread at this multiple of the bitrate (Chromium's pacer: 2.5);
+    /// 0 sends each frame in one burst.
+    double pacing_factor = 2.5;
     unsigned threads = 1;         ///< peer io_context threads
     std::size_t batch = 50;       ///< subscribers created per ramp step
     std::size_t probes = 8;       ///< decrypting subscribers, spread over the join order
