@@ -2,6 +2,7 @@
 /// \file Internal to media/: the state behind SignalServer. `Session` is one participant's
 /// WebSocket (signal_session.cpp: reading, the write queue, close); `SignalServer::Impl` holds the
 /// rooms and applies the protocol (signal_server.cpp). All on the control thread.
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <cstdint>
@@ -19,9 +20,11 @@ namespace cohost::media {
 
 /// One connected participant.
 struct SignalSession : std::enable_shared_from_this<SignalSession> {
-    explicit SignalSession(boost::beast::tcp_stream stream) : ws(std::move(stream)) {}
+    explicit SignalSession(boost::beast::tcp_stream stream)
+        : ws(std::move(stream)), refresh(ws.get_executor()) {}
 
     boost::beast::websocket::stream<boost::beast::tcp_stream> ws;
+    boost::asio::steady_timer refresh;  ///< next refresh_token
     std::deque<std::string> outbox;  ///< serialized SignalResponses waiting to be written
     bool writing = false;
     bool text = false;     ///< the client spoke protobuf-JSON text frames: answer the same way
@@ -72,6 +75,8 @@ struct SignalServer::Impl : std::enable_shared_from_this<SignalServer::Impl> {
     /// Removes a participant (socket gone, leave, removal) and tells the room.
     void depart(const std::shared_ptr<SignalSession>& s);
     void broadcast_info(const SignalRoom& room, const SignalSession& who);
+    /// Sends `refresh_token` now and re-arms the session's timer (half the token lifetime).
+    void refresh_token(const std::shared_ptr<SignalSession>& s);
     /// Asks every other participant of `room` that misses tracks for a new offer.
     void request_sections(SignalRoom& room, const SignalSession* except);
     [[nodiscard]] std::string random_sid(const char* prefix) const;

@@ -6,6 +6,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <boost/json.hpp>
+
+#include "cohost/core/jwt.hpp"
 #include "cohost/core/log.hpp"
 #include "livekit_room.pb.h"
 #include "signal_impl.hpp"
@@ -86,6 +89,7 @@ void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const liv
                                  s->info.sid());
     if (!s->grants.hidden) broadcast_info(room, *s);
     emit("participant_joined", room, &s->info, nullptr);
+    refresh_token(s);
     if (jr.has_publisher_offer()) on_offer(s, jr.publisher_offer());
 }
 
@@ -247,6 +251,33 @@ void SignalServer::Impl::on_offer(const std::shared_ptr<SignalSession>& s,
     }
 }
 
+void SignalServer::Impl::refresh_token(const std::shared_ptr<SignalSession>& s) {
+    if (!s->joined || s->closing) return;
+    const auto& g = s->grants;
+    boost::json::object video{{"room", g.room}, {"roomJoin", true}, {"canPublish", g.can_publish},
+                              {"canSubscribe", g.can_subscribe},
+                              {"canPublishData", g.can_publish_data}, {"hidden", g.hidden}};
+    if (!g.can_publish_sources.empty()) {
+        boost::json::array sources;
+        for (const auto& src : g.can_publish_sources) sources.emplace_back(src);
+        video["canPublishSources"] = std::move(sources);
+    }
+    const std::int64_t now = now_ms() / 1000;
+    boost::json::object claims{{"iss", cfg.api_key}, {"sub", g.identity}, {"name", g.name},
+                               {"nbf", now}, {"exp", now + cfg.refresh_token_ttl_s},
+                               {"video", std::move(video)}};
+    livekit::SignalResponse r;
+    r.set_refresh_token(core::jwt::sign_hs256(claims, cfg.api_secret));
+    s->send(r);
+    s->refresh.expires_after(std::chrono::seconds(std::max(cfg.refresh_token_ttl_s / 2, 1)));
+    s->refresh.async_wait([weak = std::weak_ptr<SignalSession>(s),
+                           self = weak_from_this()](boost::system::error_code ec) {
+        auto session = weak.lock();
+        auto impl = self.lock();
+        if (!ec && session && impl) impl->refresh_token(session);
+    });
+}
+
 void SignalServer::Impl::broadcast_info(const SignalRoom& room, const SignalSession& who) {
     if (who.grants.hidden) return;
     livekit::SignalResponse r;
@@ -269,6 +300,7 @@ void SignalServer::Impl::request_sections(SignalRoom& room, const SignalSession*
 void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     if (!s->joined) return;
     s->joined = false;
+    s->refresh.cancel();
     if (!s->resource.empty()) media.delete_session(s->room, s->resource);
     auto it = rooms.find(s->room);
     if (it == rooms.end()) return;

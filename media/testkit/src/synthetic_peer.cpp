@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <random>
 
 #include "cohost/wire/bytes.hpp"
@@ -136,7 +137,11 @@ Result<void> SyntheticPeer::start(std::string_view answer_sdp) {
     }
     dtls_ = std::make_unique<DtlsTransport>(cert_, DtlsRole::Client, remote_fp_,
                                             [this](std::span<const std::byte> d) { send_raw(d); });
-    if (opt_.light && !opt_.publish) {
+    if ((opt_.light || opt_.kernel_rx_time) && !opt_.publish) {
+        if (opt_.kernel_rx_time) {
+            const int on = 1;
+            ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+        }
         receive_batch();
     } else {
         receive();
@@ -223,7 +228,9 @@ void SyntheticPeer::drain_socket() {
     // consumed before the next peer's handler runs.
     constexpr unsigned kBatch = 32;
     constexpr std::size_t kSlot = 1500;
+    constexpr std::size_t kControl = CMSG_SPACE(sizeof(timespec));
     thread_local std::array<std::array<std::byte, kSlot>, kBatch> slots{};
+    thread_local std::array<std::array<std::byte, kControl>, kBatch> control{};
     std::array<mmsghdr, kBatch> msgs{};
     std::array<iovec, kBatch> iov{};
     const int fd = socket_.native_handle();
@@ -233,14 +240,40 @@ void SyntheticPeer::drain_socket() {
             msgs[i] = mmsghdr{};
             msgs[i].msg_hdr.msg_iov = &iov[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
+            if (opt_.kernel_rx_time) {
+                msgs[i].msg_hdr.msg_control = control[i].data();
+                msgs[i].msg_hdr.msg_controllen = kControl;
+            }
         }
         const int n = ::recvmmsg(fd, msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
         if (n <= 0) return;
+        // SO_TIMESTAMPNS stamps with CLOCK_REALTIME; the publisher stamps with the steady clock.
+        // Map through the offset between the two clocks, read now (microseconds apart).
+        std::int64_t realtime_to_steady_us = 0;
+        if (opt_.kernel_rx_time) {
+            timespec rt{};
+            ::clock_gettime(CLOCK_REALTIME, &rt);
+            realtime_to_steady_us = now_us() - (static_cast<std::int64_t>(rt.tv_sec) * 1'000'000 +
+                                                rt.tv_nsec / 1000);
+        }
         for (int i = 0; i < n && !closed_; ++i) {
             const std::size_t len = msgs[static_cast<std::size_t>(i)].msg_len;
             std::byte* d = slots[static_cast<std::size_t>(i)].data();
             const std::span<std::byte> data(d, len);
-            if (srtp_ && len >= 12 && wire::classify(data) == wire::PacketKind::Rtp) {
+            rx_time_us_ = 0;
+            if (opt_.kernel_rx_time) {
+                msghdr& h = msgs[static_cast<std::size_t>(i)].msg_hdr;
+                for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+                    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                        timespec ts{};
+                        std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                        rx_time_us_ = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 +
+                                      ts.tv_nsec / 1000 + realtime_to_steady_us;
+                    }
+                }
+            }
+            if (opt_.light && srtp_ && len >= 12 &&
+                wire::classify(data) == wire::PacketKind::Rtp) {
                 // Cleartext RTP header (RFC 3550 §5.1): SRTP leaves it readable.
                 count_rtp(wire::load_be32(d + 8), wire::load_be16(d + 2),
                           static_cast<std::uint8_t>(std::to_integer<unsigned>(d[1]) & 0x7FU), len);
@@ -248,6 +281,7 @@ void SyntheticPeer::drain_socket() {
             }
             std::memcpy(rx_.data(), d, len);  // the other paths work in rx_
             on_datagram(std::span<std::byte>(rx_.data(), len));
+            rx_time_us_ = 0;
         }
         if (static_cast<unsigned>(n) < kBatch) return;
     }
@@ -302,7 +336,8 @@ void SyntheticPeer::on_datagram(std::span<std::byte> data) {
             std::int64_t delay = -1;
             if (p->payload.size() >= 8) {
                 const auto* tail = p->payload.data() + p->payload.size() - 8;
-                delay = now_us() - static_cast<std::int64_t>(wire::load_be64(tail));
+                const std::int64_t rx = rx_time_us_ != 0 ? rx_time_us_ : now_us();
+                delay = rx - static_cast<std::int64_t>(wire::load_be64(tail));
             }
             if (on_rtp) on_rtp(*p, delay);
             break;
@@ -345,48 +380,61 @@ void SyntheticPeer::send_rtcp(std::span<std::byte> buf, std::size_t len) {
 }
 
 std::size_t SyntheticPeer::send_video_frame(int layer, bool keyframe, std::size_t bytes) {
-    if (!srtp_ || layer < 0 || layer > 2) return 0;
+    begin_video_frame(layer, keyframe, bytes);
+    std::size_t sent = 0;
+    while (send_video_packet()) ++sent;
+    return sent;
+}
+
+void SyntheticPeer::begin_video_frame(int layer, bool keyframe, std::size_t bytes) {
+    frame_ = PendingFrame{};
+    if (!srtp_ || layer < 0 || layer > 2) return;
     ++picture_id_;
     video_ts_[layer] += 3000;  // 30 fps
-    std::size_t sent = 0;
-    std::size_t left = bytes;
-    bool first = true;
+    frame_ = PendingFrame{true, keyframe, true, layer, bytes};
+}
+
+bool SyntheticPeer::send_video_packet() {
+    if (!frame_.active || !srtp_) return false;
+    const int layer = frame_.layer;
+    const std::size_t chunk = std::min<std::size_t>(frame_.left, 1100);
+    frame_.left -= chunk;
+    const bool first = frame_.first;
+    frame_.first = false;
+    frame_.active = frame_.left > 0;
     const std::string_view rid = kRids[layer];
-    while (first || left > 0) {
-        const std::size_t chunk = std::min<std::size_t>(left, 1100);
-        left -= chunk;
-        std::array<std::byte, 1400> payload{};
-        // VP8 descriptor (RFC 7741): X=1, S (frame start), PID=0; I=1; 15-bit picture id.
-        payload[0] = std::byte{static_cast<std::uint8_t>(0x80 | (first ? 0x10 : 0x00))};
-        payload[1] = std::byte{0x80};
-        payload[2] = std::byte{static_cast<std::uint8_t>(0x80 | ((picture_id_ >> 8) & 0x7F))};
-        payload[3] = std::byte{static_cast<std::uint8_t>(picture_id_ & 0xFF)};
-        // VP8 payload header byte: bit 0 is the inverse keyframe flag P.
-        payload[4] = std::byte{static_cast<std::uint8_t>(keyframe ? 0x00 : 0x01)};
-        const std::size_t size = std::max<std::size_t>(5 + chunk, 13);
-        wire::store_be64(payload.data() + size - 8, static_cast<std::uint64_t>(now_us()));
-        std::array<std::uint8_t, 2> twcc{};
-        wire::store_be16(reinterpret_cast<std::byte*>(twcc.data()), twcc_seq_++);
-        const std::array<rtp::ExtensionElement, 3> ext{
-            rtp::ExtensionElement{kExtMid, wire::as_bytes(std::string_view("v"))},
-            rtp::ExtensionElement{kExtRid, wire::as_bytes(rid)},
-            rtp::ExtensionElement{kExtTwcc, std::as_bytes(std::span(twcc))},
-        };
-        rtp::Packet p;
-        p.marker = left == 0;
-        p.payload_type = kPtVp8;
-        p.sequence_number = video_seq_[layer]++;
-        p.timestamp = video_ts_[layer];
-        p.ssrc = video_ssrcs_[layer];
-        p.extensions = opt_.simulcast_layers > 0 ? std::span(ext) : std::span(ext).first(1);
-        p.payload = std::span<const std::byte>(payload.data(), size);
-        auto n = rtp::serialize(p, tx_);
-        if (!n) break;
-        send_rtp(tx_, *n);
-        ++sent;
-        first = false;
+    std::array<std::byte, 1400> payload{};
+    // VP8 descriptor (RFC 7741): X=1, S (frame start), PID=0; I=1; 15-bit picture id.
+    payload[0] = std::byte{static_cast<std::uint8_t>(0x80 | (first ? 0x10 : 0x00))};
+    payload[1] = std::byte{0x80};
+    payload[2] = std::byte{static_cast<std::uint8_t>(0x80 | ((picture_id_ >> 8) & 0x7F))};
+    payload[3] = std::byte{static_cast<std::uint8_t>(picture_id_ & 0xFF)};
+    // VP8 payload header byte: bit 0 is the inverse keyframe flag P.
+    payload[4] = std::byte{static_cast<std::uint8_t>(frame_.keyframe ? 0x00 : 0x01)};
+    const std::size_t size = std::max<std::size_t>(5 + chunk, 13);
+    wire::store_be64(payload.data() + size - 8, static_cast<std::uint64_t>(now_us()));
+    std::array<std::uint8_t, 2> twcc{};
+    wire::store_be16(reinterpret_cast<std::byte*>(twcc.data()), twcc_seq_++);
+    const std::array<rtp::ExtensionElement, 3> ext{
+        rtp::ExtensionElement{kExtMid, wire::as_bytes(std::string_view("v"))},
+        rtp::ExtensionElement{kExtRid, wire::as_bytes(rid)},
+        rtp::ExtensionElement{kExtTwcc, std::as_bytes(std::span(twcc))},
+    };
+    rtp::Packet p;
+    p.marker = !frame_.active;
+    p.payload_type = kPtVp8;
+    p.sequence_number = video_seq_[layer]++;
+    p.timestamp = video_ts_[layer];
+    p.ssrc = video_ssrcs_[layer];
+    p.extensions = opt_.simulcast_layers > 0 ? std::span(ext) : std::span(ext).first(1);
+    p.payload = std::span<const std::byte>(payload.data(), size);
+    auto n = rtp::serialize(p, tx_);
+    if (!n) {
+        frame_.active = false;
+        return false;
     }
-    return sent;
+    send_rtp(tx_, *n);
+    return true;
 }
 
 void SyntheticPeer::send_audio() {

@@ -30,6 +30,9 @@ struct SignalConfig {
     std::string server_version = "1.9.0";  ///< reported in ServerInfo (the client needs >= 1.8)
     int ping_interval_s = 5;
     int ping_timeout_s = 15;
+    /// A connected participant is sent `refresh_token` (same grants, this lifetime) right after
+    /// joining and then every half lifetime, so a re-join after its first token expired works.
+    int refresh_token_ttl_s = 600;
 };
 
 /// A participant as the RoomService API lists it.

@@ -41,6 +41,10 @@ struct PeerOptions {
     /// Subscriber load mode (see the file comment): count RTP from the cleartext header, read
     /// in batches, keep consent once a second. Ignored for publishers.
     bool light = false;
+    /// Subscriber: read in batches too, and measure the forwarding delay against the kernel's
+    /// receive timestamp of the datagram (SO_TIMESTAMPNS) rather than the moment this peer's
+    /// thread gets to it, so a busy client thread does not inflate the figure.
+    bool kernel_rx_time = false;
 };
 
 /// What a subscriber has received, per stream SSRC.
@@ -76,6 +80,15 @@ public:
     /// Sends one video frame of `bytes` bytes on `layer` (0..simulcast_layers-1; 0 without
     /// simulcast), split into packets of at most 1,100 payload bytes. Returns packets sent.
     std::size_t send_video_frame(int layer, bool keyframe, std::size_t bytes);
+    /// Paced sending (as a browser's pacer spreads a frame over time): starts a frame like
+    /// `send_video_frame` without sending anything; each `send_video_packet()` then sends its
+    /// next packet, stamped when it is sent. A frame still pending is abandoned by the next
+    /// `begin_video_frame` or `send_video_frame`.
+    void begin_video_frame(int layer, bool keyframe, std::size_t bytes);
+    /// Sends the next packet of the frame begun; false when there is none left (or no frame).
+    bool send_video_packet();
+    /// True while the frame begun has packets left to send.
+    [[nodiscard]] bool video_frame_pending() const noexcept { return frame_.active; }
     /// Sends one 20 ms opus-sized audio packet (about 80 bytes).
     void send_audio();
     [[nodiscard]] std::uint32_t video_ssrc(int layer) const noexcept { return video_ssrcs_[layer]; }
@@ -153,6 +166,14 @@ private:
     std::uint16_t picture_id_ = 0;
     std::uint16_t twcc_seq_ = 0;
     std::uint64_t rtp_packets_ = 0;
+    struct PendingFrame {
+        bool active = false;
+        bool keyframe = false;
+        bool first = true;
+        int layer = 0;
+        std::size_t left = 0;
+    } frame_;
+    std::int64_t rx_time_us_ = 0;  ///< kernel receive time (steady clock) of the datagram; 0 = now
     std::vector<std::uint32_t> announced_;
     std::unordered_map<std::uint32_t, StreamStats> streams_;
     std::array<std::byte, 2048> rx_{};
