@@ -17,6 +17,17 @@ struct MediaServer::Impl {
     std::unordered_map<std::string, std::size_t> room_worker;
     std::size_t next = 0;
     bool started = false;
+    std::mutex handler_mutex;
+    std::function<void(const std::string&, const std::string&)> connected;
+
+    void notify_connected(const std::string& room, const std::string& id) {
+        std::function<void(const std::string&, const std::string&)> h;
+        {
+            std::lock_guard lock(handler_mutex);
+            h = connected;
+        }
+        if (h) h(room, id);
+    }
 
     /// The worker a room lives on; new rooms go round-robin.
     detail::Worker& worker_for(const std::string& room) {
@@ -48,7 +59,10 @@ void MediaServer::start() {
     }
     auto cert = DtlsCertificate::generate();
     for (unsigned i = 0; i < n; ++i) {
-        impl_->workers.push_back(std::make_unique<detail::Worker>(i, impl_->cfg, cert));
+        impl_->workers.push_back(std::make_unique<detail::Worker>(
+            i, impl_->cfg, cert, [impl = impl_.get()](const std::string& room, const std::string& id) {
+                impl->notify_connected(room, id);
+            }));
         impl_->workers.back()->start();
     }
     impl_->started = true;
@@ -132,6 +146,12 @@ MediaStats MediaServer::stats() const {
         total.srtp_errors += s.srtp_errors;
     }
     return total;
+}
+
+void MediaServer::set_connected_handler(
+    std::function<void(const std::string&, const std::string&)> h) {
+    std::lock_guard lock(impl_->handler_mutex);
+    impl_->connected = std::move(h);
 }
 
 std::vector<std::uint16_t> MediaServer::udp_ports() const {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@ struct SignalSession : std::enable_shared_from_this<SignalSession> {
     bool text = false;     ///< the client spoke protobuf-JSON text frames: answer the same way
     bool closing = false;  ///< leave sent or the socket failed: nothing more is queued
     bool joined = false;
+    bool active = false;  ///< media connected: participant_joined was reported
 
     std::string room;
     Grants grants;
@@ -62,6 +64,9 @@ struct SignalServer::Impl : std::enable_shared_from_this<SignalServer::Impl> {
     SignalConfig cfg;
     std::map<std::string, SignalRoom> rooms;
     bool stopping = false;
+    std::optional<boost::asio::any_io_executor> exec;  ///< the control thread (first accept)
+    /// A session's media transport came up (posted from a media worker): report it joined.
+    void on_media_connected(const std::string& room, const std::string& resource);
     std::function<void(std::string)> sink;  ///< webhook events (set_event_sink)
     /// Sends one webhook event to the sink (no-op without one).
     void emit(const char* event, const SignalRoom& room, const livekit::ParticipantInfo* who,

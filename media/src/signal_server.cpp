@@ -88,7 +88,6 @@ void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const liv
     core::logger("signal")->info("signal: '{}' joined room '{}' as {}", s->info.identity(), room.name,
                                  s->info.sid());
     if (!s->grants.hidden) broadcast_info(room, *s);
-    emit("participant_joined", room, &s->info, nullptr);
     refresh_token(s);
     if (jr.has_publisher_offer()) on_offer(s, jr.publisher_offer());
 }
@@ -243,11 +242,31 @@ void SignalServer::Impl::on_offer(const std::shared_ptr<SignalSession>& s,
         if (it != rooms.end()) {
             broadcast_info(it->second, *s);
             request_sections(it->second, s.get());
-            for (const auto& t : published_now) emit("track_published", it->second, &s->info, &t);
-            for (const auto& t : unpublished_now) {
-                emit("track_unpublished", it->second, &s->info, &t);
+            if (s->active) {  // else reported with participant_joined once connected
+                for (const auto& t : published_now) {
+                    emit("track_published", it->second, &s->info, &t);
+                }
+                for (const auto& t : unpublished_now) {
+                    emit("track_unpublished", it->second, &s->info, &t);
+                }
             }
         }
+    }
+}
+
+void SignalServer::Impl::on_media_connected(const std::string& room_name,
+                                            const std::string& resource) {
+    auto it = rooms.find(room_name);
+    if (it == rooms.end()) return;
+    for (const auto& [identity, s] : it->second.participants) {
+        if (s->resource != resource || !s->joined || s->active) continue;
+        s->active = true;
+        s->info.set_state(livekit::ParticipantInfo::ACTIVE);
+        s->info.set_version(s->info.version() + 1);
+        broadcast_info(it->second, *s);
+        emit("participant_joined", it->second, &s->info, nullptr);
+        // Tracks published before the transport came up are reported after the join.
+        for (const auto& t : s->info.tracks()) emit("track_published", it->second, &s->info, &t);
     }
 }
 
@@ -311,10 +330,12 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     core::logger("signal")->info("signal: '{}' left room '{}'", s->info.identity(), room.name);
     s->info.set_state(livekit::ParticipantInfo::DISCONNECTED);
     s->info.set_version(s->info.version() + 1);
-    for (const auto& t : s->info.tracks()) emit("track_unpublished", room, &s->info, &t);
+    if (s->active) {
+        for (const auto& t : s->info.tracks()) emit("track_unpublished", room, &s->info, &t);
+    }
     s->info.clear_tracks();
     broadcast_info(room, *s);
-    emit("participant_left", room, &s->info, nullptr);
+    if (s->active) emit("participant_left", room, &s->info, nullptr);
     // The others' sections that carried its tracks are stale: a new offer lets the answer
     // mark them inactive (the client ends those tracks).
     for (const auto& [identity, other] : room.participants) {

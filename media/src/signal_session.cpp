@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/write.hpp>
@@ -163,13 +164,25 @@ net::awaitable<void> run_session(std::shared_ptr<SignalServer::Impl> impl, beast
 }  // namespace
 
 SignalServer::SignalServer(MediaServer& media, SignalConfig config)
-    : impl_(std::make_shared<Impl>(media, std::move(config))) {}
+    : impl_(std::make_shared<Impl>(media, std::move(config))) {
+    // participant_joined is reported when the participant's media is connected (LiveKit: the
+    // participant becomes ACTIVE), so an enforcement removal never races the client's connect().
+    media.set_connected_handler([weak = std::weak_ptr<Impl>(impl_)](const std::string& room,
+                                                                    const std::string& id) {
+        auto impl = weak.lock();
+        if (!impl || !impl->exec) return;
+        net::post(*impl->exec, [weak, room, id] {
+            if (auto i = weak.lock()) i->on_media_connected(room, id);
+        });
+    });
+}
 
-SignalServer::~SignalServer() = default;
+SignalServer::~SignalServer() { impl_->media.set_connected_handler({}); }
 
 void SignalServer::accept(beast::tcp_stream stream, bhttp::request<bhttp::string_body> request,
                           std::map<std::string, std::string> query) {
     auto ex = stream.get_executor();
+    if (!impl_->exec) impl_->exec = ex;
     net::co_spawn(ex, run_session(impl_, std::move(stream), std::move(request), std::move(query)),
                   net::detached);
 }

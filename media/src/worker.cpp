@@ -36,8 +36,10 @@ EndpointKey key_of(const Udp::endpoint& ep) noexcept {
 
 DownTrack::DownTrack(Peer* p, SubscribeSection s) : peer(p), spec(std::move(s)) {}
 
-Worker::Worker(unsigned index, const MediaConfig& cfg, std::shared_ptr<const DtlsCertificate> cert)
-    : index_(index), cfg_(cfg), cert_(std::move(cert)), socket_(ioc_), tick_(ioc_),
+Worker::Worker(unsigned index, const MediaConfig& cfg, std::shared_ptr<const DtlsCertificate> cert,
+               ConnectedFn connected)
+    : index_(index), cfg_(cfg), cert_(std::move(cert)), connected_(std::move(connected)),
+      socket_(ioc_), tick_(ioc_),
       rng_(std::random_device{}()), capture_(cfg.test_capture_dir) {}
 
 Worker::~Worker() { stop(); }

@@ -155,7 +155,9 @@ struct EndpointHash {
 
 class Worker {
 public:
-    Worker(unsigned index, const MediaConfig& cfg, std::shared_ptr<const DtlsCertificate> cert);
+    using ConnectedFn = std::function<void(const std::string& room, const std::string& id)>;
+    Worker(unsigned index, const MediaConfig& cfg, std::shared_ptr<const DtlsCertificate> cert,
+           ConnectedFn connected = {});
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -239,6 +241,7 @@ private:
     unsigned index_;
     MediaConfig cfg_;
     std::shared_ptr<const DtlsCertificate> cert_;
+    ConnectedFn connected_;
     boost::asio::io_context ioc_;
     Udp::socket socket_;
     boost::asio::steady_timer tick_;

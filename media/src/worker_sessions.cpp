@@ -277,6 +277,7 @@ void Worker::on_connected(Peer& peer) {
     }
     peer.srtp = std::move(*srtp);
     core::logger("media")->info("media: session {} connected", peer.id);
+    if (connected_) connected_(peer.room, peer.id);
     {
         for (auto& d : peer.downs) {
             if (d->source && d->source->spec.video) {

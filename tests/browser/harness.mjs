@@ -486,3 +486,47 @@ export class LkPage {
     await Promise.race([this.page.close().catch(() => {}), sleep(5_000)]);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Control-plane REST helpers (embedded_journey.test.mjs).
+
+/**
+ * POST /v1/auth/dev-login {userId, displayName} (dev login is on: the harness listens on loopback).
+ * Returns {token, user}; throws with the answer on anything but 200.
+ */
+export async function devLogin(baseUrl, userId, displayName = userId) {
+  const r = await http(baseUrl, 'POST', '/v1/auth/dev-login', {
+    contentType: 'application/json', body: JSON.stringify({ userId, displayName }),
+  });
+  if (r.status !== 200 || !r.json?.token) throw new Error(`dev-login ${userId}: ${show(r)}`);
+  return r.json;
+}
+
+/**
+ * A REST client for one user token: `(method, path, body?) => http()` result; a `body` object is
+ * sent as JSON.
+ */
+export function restClient(baseUrl, bearer) {
+  return (method, path, body) => http(baseUrl, method, path, body === undefined ? { token: bearer } : {
+    token: bearer, contentType: 'application/json', body: JSON.stringify(body),
+  });
+}
+
+/**
+ * Enables camera + mic on `lkPage`'s connected Room (livekit-client defaults: 1280x720 with
+ * simulcast, unless `videoResolution`). Resolves {ok, error}.
+ */
+export function lkPublish(lkPage, { videoResolution = null } = {}) {
+  return lkPage.page.evaluate(async (res) => {
+    const room = window.lk.state.room;
+    if (!room) return { ok: false, error: 'no room' };
+    try {
+      await room.localParticipant.setCameraEnabled(true, res ? { resolution: res } : undefined);
+      await room.localParticipant.setMicrophoneEnabled(true);
+      return { ok: true };
+    } catch (e) {
+      window.lk.log('publish.error', { error: String(e?.message ?? e) });
+      return { ok: false, error: String(e?.message ?? e) };
+    }
+  }, videoResolution);
+}

@@ -12,6 +12,7 @@
 /// `stop()` (idempotent; closes every session with DTLS close_notify, joins threads).
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -128,6 +129,12 @@ public:
     /// selects the simulcast layer it is sent. False when the session does not exist.
     bool set_bandwidth_cap(const std::string& room, const std::string& resource_id,
                            std::uint64_t bps);
+
+    /// Called on a media worker thread when a session's transport is up (ICE + DTLS done), with
+    /// the room and the resource id. Thread-safe to set at any time; the handler must not block
+    /// (post it). LiveKit signalling reports `participant_joined` from here, as LiveKit does when
+    /// a participant becomes active.
+    void set_connected_handler(std::function<void(const std::string& room, const std::string& id)> h);
 
     [[nodiscard]] MediaStats stats() const;
     /// The bound UDP port of each worker (after start()).

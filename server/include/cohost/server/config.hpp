@@ -65,8 +65,9 @@ struct Config {
     std::string media_test_capture_dir;
 
     // ---- media server (LiveKit RoomService + webhooks; docs/lifecycles.md) ------------------
-    /// `media.mode`: `embedded` (the in-process SFU; until it exists: webhooks only, no Twirp
-    /// calls, no reconciler) or `livekit` (an external LiveKit at `livekit.url`).
+    /// `media.mode`: `embedded` (the in-process SFU: its webhooks arrive in-process, enforcement
+    /// calls its RoomService on this server's port, no reconciler) or `livekit` (an external
+    /// LiveKit at `livekit.url`).
     MediaMode media_mode = MediaMode::Embedded;
     /// `livekit.url`: http(s):// or ws(s):// base URL of the RoomService API; required when
     /// `media.mode` is `livekit`.

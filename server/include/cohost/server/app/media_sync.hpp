@@ -17,8 +17,9 @@
 ///    ended cohost rooms. A room for which a webhook was applied after its list call was issued is
 ///    skipped for that round (the list may predate the webhook).
 ///
-/// Without a RoomService client (`media.mode: embedded` until the embedded SFU exists) webhooks
-/// are still verified and applied, but no Twirp call is made and the reconciler is off.
+/// Without a RoomService client webhooks are still verified and applied, but no Twirp call is
+/// made and the reconciler is off. In `media.mode: embedded`, cohostd gives it the embedded
+/// SFU's RoomService once the server listens (`set_client`): enforcement on, reconciler off.
 ///
 /// Threading: every method, and every client callback, runs on the control thread (the
 /// io_context given at construction). Client callbacks that arrive after the MediaSync is
