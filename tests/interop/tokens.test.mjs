@@ -11,7 +11,8 @@ import { AccessToken, TokenVerifier } from 'livekit-server-sdk';
 
 import { call, client, devLogin, randomSecret, show, startCohostd } from './harness.mjs';
 
-const DEFAULT_MEDIA_URL = 'ws://127.0.0.1:7880'; // media.public_url default
+// media.public_url unset: the embedded server answers ws:// + the Host the client used.
+const mediaUrl = () => base.replace(/^http:/, 'ws:');
 const DEFAULT_MEDIA_TTL_S = 600; // media.token_ttl default (10 min)
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -277,7 +278,7 @@ describe('broadcast credentials', () => {
     const r = await alice.post(`/v1/rooms/${room.roomId}/broadcast-token`);
     assert.equal(r.status, 200, show(r));
     assert.deepEqual(Object.keys(r.body).sort(), ['expiresAt', 'identity', 'token', 'url']);
-    assert.equal(r.body.url, DEFAULT_MEDIA_URL);
+    assert.equal(r.body.url, mediaUrl());
     assert.equal(r.body.identity, 'alice');
 
     const claims = await new TokenVerifier(key, secret).verify(r.body.token);
@@ -349,7 +350,7 @@ describe('viewer credentials', () => {
   test('any user gets a subscribe-only, hidden token that TokenVerifier accepts', async () => {
     const r = await carol.post(`/v1/rooms/${room.roomId}/viewer-token`);
     assert.equal(r.status, 200, show(r));
-    assert.equal(r.body.url, DEFAULT_MEDIA_URL);
+    assert.equal(r.body.url, mediaUrl());
     assert.match(r.body.identity, /^viewer-carol-\S+$/);
     const claims = await new TokenVerifier(key, secret).verify(r.body.token);
     assert.equal(claims.iss, key);
@@ -432,7 +433,7 @@ describe('co-host broadcast credentials after the invitation flow', () => {
     const r = await cohost.post(`/v1/rooms/${room.roomId}/broadcast-token`);
     assert.equal(r.status, 200, show(r));
     assert.equal(r.body.identity, 'dave');
-    assert.equal(r.body.url, DEFAULT_MEDIA_URL);
+    assert.equal(r.body.url, mediaUrl());
     const claims = await new TokenVerifier(key, secret).verify(r.body.token);
     assert.equal(claims.sub, 'dave');
     assert.equal(claims.name, 'Dave');

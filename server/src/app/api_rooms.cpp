@@ -131,7 +131,7 @@ void register_room_routes(http::Router& r, ApiContext* ctx) {
         auto member = rooms::check_broadcast(state, p.actor);
         if (!member) throw rooms::ErrorException(std::move(member.error()));
         const auto& uid = (*member)->user_id;
-        auto creds = ctx->auth.mint_broadcast(ctx->config.media_public_url, state.room.room_id, uid,
+        auto creds = ctx->auth.mint_broadcast(media_url(ctx->config, req), state.room.room_id, uid,
                                               display_name(*ctx, uid), ctx->config.media_token_ttl);
         return ok_json(credentials_json(creds));
     });
@@ -147,7 +147,7 @@ void register_room_routes(http::Router& r, ApiContext* ctx) {
                 throw rooms::ErrorException(std::move(*e));
             }
         }
-        auto creds = ctx->auth.mint_viewer(ctx->config.media_public_url, room->room_id,
+        auto creds = ctx->auth.mint_viewer(media_url(ctx->config, req), room->room_id,
                                            p.actor.user_id, display_name(*ctx, p.actor.user_id),
                                            ctx->config.media_token_ttl);
         return ok_json(credentials_json(creds));

@@ -20,6 +20,7 @@
 #include "cohost/server/livekit/room_service_client.hpp"
 #include "cohost/server/app/room_service.hpp"
 #include "cohost/server/http/http_server.hpp"
+#include "cohost/server/http/static_files.hpp"
 #include "cohost/server/realtime/hub.hpp"
 #include "cohost/server/store/store.hpp"
 #include "../outbox/webhook_sender.hpp"
@@ -120,6 +121,31 @@ net::ip::tcp::endpoint parse_endpoint(const std::string& addr) {
     if (host == "localhost") host = "127.0.0.1";
     const auto port = static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
     return {net::ip::make_address(host), port};
+}
+
+/// The web app at `/` (http.ui_dir; docs in static_files.hpp). Without a built app, `/` answers a
+/// page saying how to build it; `off` serves nothing.
+void mount_ui(http::Router& router, const std::string& configured, spdlog::logger& log) {
+    if (configured == "off") return;
+    std::error_code ec;
+    const fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    const auto dir = http::find_ui_dir(configured, exe_dir);
+    if (!dir) {
+        if (!configured.empty()) {
+            throw ConfigError("http.ui_dir: " + configured + " holds no index.html");
+        }
+        log.warn("web app not built (web/demo/dist); / explains how to build it");
+        router.set_fallback([](const http::Request& req) -> std::optional<http::Response> {
+            if (req.method() == boost::beast::http::verb::get && req.path == "/") {
+                return http::ui_missing_page();
+            }
+            return std::nullopt;
+        });
+        return;
+    }
+    log.info("web app served at / from {}", dir->string());
+    auto files = std::make_shared<http::StaticFiles>(*dir);
+    router.set_fallback([files](const http::Request& req) { return files->serve(req); });
 }
 
 }  // namespace
@@ -282,6 +308,7 @@ void Server::start() {
     }
     m.ctx->media = m.media.get();
     register_api_routes(m.router, m.ctx.get());
+    mount_ui(m.router, m.cfg.http_ui_dir, *m.log);
     for (auto& mount : m.mounts) mount(m.router, m.secret);
 
     http::HttpServerOptions http_opts;

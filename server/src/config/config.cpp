@@ -44,6 +44,7 @@ constexpr std::array kKeys{
         [](Config& c, const Value& v) {
             c.http_max_body = static_cast<std::size_t>(as_int(v, 1024, std::int64_t{1} << 30));
         }},
+    Key{"http.ui_dir", [](Config& c, const Value& v) { c.http_ui_dir = as_string(v); }},
     Key{"http.max_json_depth",
         [](Config& c, const Value& v) { c.http_max_json_depth = int(as_int(v, 1, 1000)); }},
     Key{"auth.api_key", [](Config& c, const Value& v) { c.api_key = as_nonempty(v); }},
@@ -86,7 +87,7 @@ constexpr std::array kKeys{
             const std::string s = as_string(v);
             const bool ws = s.rfind("ws://", 0) == 0 && s.size() > 5;
             const bool wss = s.rfind("wss://", 0) == 0 && s.size() > 6;
-            if (!ws && !wss) {
+            if (!s.empty() && !ws && !wss) {
                 fail(v, "must be a ws:// or wss:// URL, got '" + s + "'");
             }
             c.media_public_url = s;
@@ -518,6 +519,7 @@ std::string Config::dump_redacted() const {
     kv("addr", http_addr);
     kv("max_body_bytes", http_max_body);
     kv("max_json_depth", http_max_json_depth);
+    kv("ui_dir", http_ui_dir);
     out << YAML::EndMap;
     section("auth");
     kv("api_key", api_key);

@@ -121,6 +121,9 @@ Response Router::dispatch(Request& req) const {
         r.headers.emplace_back("Allow", allow);
         return r;
     }
+    if (fallback_) {
+        if (auto r = fallback_(req)) return std::move(*r);
+    }
     return Response::error(rooms::make_error(rooms::Errc::NotFound, "no such route"));
 }
 

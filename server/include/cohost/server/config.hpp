@@ -44,7 +44,10 @@ struct Config {
     std::chrono::seconds user_token_ttl{24 * 3600};  ///< `auth.user_token_ttl` (dev login)
 
     // ---- media credentials ------------------------------------------------------------------
-    std::string media_public_url = "ws://127.0.0.1:7880";  ///< `media.public_url`
+    /// `media.public_url`: the LiveKit URL handed to clients with media credentials. Empty (the
+    /// default) = derived: embedded mode answers `ws://` + the request's `Host` (the address the
+    /// client reached cohostd on); livekit mode answers `livekit.url` with ws(s):// scheme.
+    std::string media_public_url;
     std::chrono::seconds media_token_ttl{600};             ///< `media.token_ttl`
 
     // ---- embedded SFU (media/, docs/media.md) ------------------------------------------------
@@ -111,6 +114,9 @@ struct Config {
     // ---- http limits -------------------------------------------------------------------------
     std::size_t http_max_body = 64 * 1024;  ///< `http.max_body_bytes`
     int http_max_json_depth = 32;           ///< `http.max_json_depth`
+    /// `http.ui_dir`: the web app served at `/`. Empty = `<repo>/web/demo/dist` found next to
+    /// the binary or under the working directory; `off` = no app.
+    std::string http_ui_dir;
 
     // ---- metrics ------------------------------------------------------------------------------
     bool metrics_enabled = true;  ///< `metrics.enabled`: serve `GET /metrics` (false: 404)

@@ -10,6 +10,7 @@
 #include <boost/beast/http/verb.hpp>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,6 +65,11 @@ public:
 
     [[nodiscard]] std::vector<RouteSpec> specs() const;
 
+    /// Asked when no route matches the path at all (before the 404): an answer it returns is
+    /// sent instead (cohostd: the web app's files). Not asked for a 405.
+    using Fallback = std::function<std::optional<Response>(const Request&)>;
+    void set_fallback(Fallback fallback) { fallback_ = std::move(fallback); }
+
 private:
     struct Route {
         boost::beast::http::verb method;
@@ -72,6 +78,7 @@ private:
         Handler handler;
     };
     std::vector<Route> routes_;
+    Fallback fallback_;
 };
 
 /// Splits `target` into a decoded path and query map. Returns false for an undecodable target.
