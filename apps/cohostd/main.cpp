@@ -99,6 +99,14 @@ int main(int argc, char** argv) {
                                                     std::map<std::string, std::string> query) {
                 if (signal) signal->accept(std::move(stream), std::move(req), std::move(query));
             });
+            // The two-peer-connection mode (livekit-client `singlePeerConnection: false`).
+            server.add_upgrade("/rtc", [&signal](boost::beast::tcp_stream stream,
+                                                 cohost::server::http::RawRequest req,
+                                                 std::map<std::string, std::string> query) {
+                if (signal) {
+                    signal->accept(std::move(stream), std::move(req), std::move(query), true);
+                }
+            });
             server.add_stop_hook([&signal] {
                 if (signal) signal->shutdown();
             });

@@ -199,17 +199,8 @@ void mount_signal_routes(server::http::Router& router, media::SignalServer& sign
         return r;
     };
     router.add(bhttp::verb::get, "/rtc/v1/validate", validate);
-    // The two-peer-connection protocol (`/rtc`, livekit-client `singlePeerConnection: false`) is
-    // not served: say so instead of letting the client retry a path that cannot work.
-    router.add(bhttp::verb::get, "/rtc/validate", [](Request&) {
-        Response r;
-        r.status = 404;
-        r.content_type = "text/plain";
-        r.body = "the two-peer-connection signalling mode (/rtc) is not supported by the embedded "
-                 "media server; use livekit-client's default single peer connection (/rtc/v1)";
-        r.headers.emplace_back("Access-Control-Allow-Origin", "*");
-        return r;
-    });
+    // The two-peer-connection protocol (`/rtc`, livekit-client `singlePeerConnection: false`).
+    router.add(bhttp::verb::get, "/rtc/validate", validate);
     router.add(bhttp::verb::post, "/twirp/livekit.RoomService/{method}", [&signal](Request& req) {
         auto t = signal.twirp(req.param("method"), req.header(bhttp::field::content_type),
                               req.header(bhttp::field::authorization), req.body());

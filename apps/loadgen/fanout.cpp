@@ -150,6 +150,10 @@ private:
         publisher_->token = setup_.host_token;
         publisher_->rooms = setup_.room_ids;
         publisher_->rate = opts_.rate;
+        publisher_->kind = opts_.kind;
+        for (int i = 0; i < opts_.posters && i < setup_.users; ++i) {
+            publisher_->authors.push_back(setup_.user_tokens[static_cast<std::size_t>(i)]);
+        }
     }
 
     void stop_threads() {

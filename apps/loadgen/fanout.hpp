@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "publisher.hpp"
 #include "target.hpp"
 
 namespace cohost::loadgen {
@@ -29,6 +30,10 @@ struct FanoutOptions {
     int ramp_max = 100'000;
     std::chrono::milliseconds step_duration{15'000};
     double p99_limit_ms = 250;  ///< ramp stops above this
+    /// `loadgen chat` (chat.hpp): chat messages instead of PATCHes, written in turn by the
+    /// first `posters` subscriber users (0: by the host).
+    EventKind kind = EventKind::RoomTitle;
+    int posters = 0;
 };
 
 /// Runs the scenario, prints a human summary (or the ramp table) then one JSON line. Returns the

@@ -90,7 +90,8 @@ void print_step(const FanoutOptions& opts, const ProcSample& before, const StepR
         ull(s.phase.gaps), ull(s.phase.missing), ull(s.phase.duplicates), ull(s.phase.out_of_order),
         ull(s.dropped));
     std::printf("  delivery    %s\n", latency_line(s.phase.latency).c_str());
-    std::printf("  PATCH       %s\n", latency_line(s.publish_latency).c_str());
+    std::printf("  %-11s %s\n", opts.kind == EventKind::ChatMessage ? "POST" : "PATCH",
+                latency_line(s.publish_latency).c_str());
     if (before.ok) {
         std::printf(
             "  server      CPU idle %.1f%%, publishing %.1f%%; RSS before %.1f MiB, idle "
@@ -126,8 +127,14 @@ double rss_per_subscriber_kib(const ProcSample& before, const StepResult& s) {
 }
 
 void print_fanout(const FanoutOptions& opts, const FanoutSummary& sum) {
-    std::printf("fanout: rooms=%d rate=%.1f/s threads=%d source-addrs=%d%s\n", opts.rooms,
-                opts.rate, opts.threads, opts.source_addrs, opts.ramp ? " (ramp)" : "");
+    const bool chat = opts.kind == EventKind::ChatMessage;
+    std::printf("%s: rooms=%d rate=%.1f/s threads=%d source-addrs=%d%s\n", chat ? "chat" : "fanout",
+                opts.rooms, opts.rate, opts.threads, opts.source_addrs, opts.ramp ? " (ramp)" : "");
+    if (chat) {
+        std::printf("  posting     POST /v1/rooms/{id}/messages by %s\n",
+                    opts.posters > 0 ? (std::to_string(opts.posters) + " viewer users").c_str()
+                                     : "the host");
+    }
     json::array steps;
     if (!opts.ramp && !sum.steps.empty()) {
         print_step(opts, sum.before, sum.steps.front());
@@ -163,7 +170,9 @@ void print_fanout(const FanoutOptions& opts, const FanoutSummary& sum) {
             "frames %llu\n",
             ull(t.closed_by_server), ull(t.slow_consumer), ull(t.read_errors), ull(t.parse_errors));
     }
-    json::object out{{"scenario", opts.ramp ? "fanout-ramp" : "fanout"},
+    const std::string scenario = std::string(chat ? "chat" : "fanout") + (opts.ramp ? "-ramp" : "");
+    json::object out{{"scenario", scenario},
+                     {"posters", opts.posters},
                      {"rooms", opts.rooms},
                      {"rate", opts.rate},
                      {"threads", opts.threads},

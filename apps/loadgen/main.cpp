@@ -5,14 +5,20 @@
 //   loadgen webhooks --url ... --api-key K (--api-secret S | --api-secret-file F)
 //                    --rooms 32 --connections 32 --duration 10s [--warmup 2s] [--rate N]
 //                    [--server-pid PID]
+//   loadgen chat --url ... --subscribers 10000 --rate 50 --posters 8 --duration 30s
+//                [--server-pid PID] [--ramp ...]   (fanout with chat messages; chat.hpp)
+//   loadgen reactions --url ... --rate 20000 [--users N] --connections 256 --duration 10s
+//                     [--server-pid PID]
 // Each prints a human summary and then one JSON line (the last line of stdout).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
 
+#include "chat.hpp"
 #include "cohost/core/time.hpp"
 #include "fanout.hpp"
 #include "lifecycles.hpp"
+#include "reactions.hpp"
 #include "target.hpp"
 #include "webhooks.hpp"
 
@@ -70,34 +76,11 @@ int main(int argc, char** argv) {
     lifecycles->add_option("--threads", lc.threads, "io_context threads")->check(CLI::Range(1, 8));
     lifecycles->add_option("--server-pid", lc.server_pid, "cohostd PID for its CPU use");
 
-    cohost::loadgen::FanoutOptions fo;
-    std::string fo_duration = "30s";
-    std::string step_duration = "15s";
-    std::string drain = "5s";
+    cohost::loadgen::FanoutArgs fanout_args;
     auto* fanout = app.add_subcommand("fanout", "realtime fan-out to many WebSocket subscribers");
-    fanout->add_option("--url", url, "server base URL")->required();
-    fanout->add_option("--subscribers", fo.subscribers)->check(CLI::Range(1, 1'000'000));
-    fanout->add_option("--rate", fo.rate, "events per second")->check(CLI::Range(0.1, 10000.0));
-    fanout->add_option("--duration", fo_duration, "publishing window")->check(duration_check);
-    fanout->add_option("--connections-per-second", fo.connections_per_second)
-        ->check(CLI::Range(1, 1'000'000));
-    fanout->add_option("--max-inflight", fo.max_inflight, "connects awaiting `subscribed`")
-        ->check(CLI::Range(1, 100'000));
-    fanout->add_option("--threads", fo.threads, "io_context threads")->check(CLI::Range(1, 16));
-    fanout->add_option("--source-addrs", fo.source_addrs, "bind to 127.0.0.1..127.0.0.N")
-        ->check(CLI::Range(1, 250));
-    fanout->add_option("--server-pid", fo.server_pid, "cohostd PID for CPU/RSS");
-    fanout->add_option("--publishers", fo.publishers, "PATCH connections (in flight at most)")
-        ->check(CLI::Range(1, 64));
-    fanout->add_option("--rooms", fo.rooms, "room topics")->check(CLI::Range(1, 10000));
-    fanout->add_option("--users", fo.users, "distinct subscriber users")
-        ->check(CLI::Range(1, 100000));
-    fanout->add_option("--drain", drain, "max wait for late events")->check(duration_check);
-    fanout->add_flag("--ramp", fo.ramp, "grow subscribers step by step until p99 > limit");
-    fanout->add_option("--ramp-step", fo.ramp_step)->check(CLI::Range(1, 1'000'000));
-    fanout->add_option("--ramp-max", fo.ramp_max)->check(CLI::Range(1, 1'000'000));
-    fanout->add_option("--step-duration", step_duration)->check(duration_check);
-    fanout->add_option("--p99-limit-ms", fo.p99_limit_ms)->check(CLI::PositiveNumber);
+    cohost::loadgen::add_fanout_options(fanout, fanout_args, duration_check, "PATCH");
+    fanout->add_option("--rooms", fanout_args.fanout.rooms, "room topics")
+        ->check(CLI::Range(1, 10000));
 
     cohost::loadgen::WebhookOptions wh;
     std::string wh_duration = "10s";
@@ -127,6 +110,11 @@ int main(int argc, char** argv) {
     webhooks->add_option("--rate", wh_rate, "total webhooks/s, open loop (default: closed loop)")
         ->check(CLI::Range(0.1, 1'000'000.0));
     webhooks->add_option("--server-pid", wh.server_pid, "cohostd PID for its CPU use");
+
+    cohost::loadgen::FanoutArgs chat_args;
+    auto* chat = cohost::loadgen::add_chat_command(app, chat_args, duration_check);
+    cohost::loadgen::ReactionsArgs re_args;
+    auto* reactions = cohost::loadgen::add_reactions_command(app, re_args, duration_check);
 
     CLI11_PARSE(app, argc, argv);
 
@@ -167,12 +155,30 @@ int main(int argc, char** argv) {
         }
         return cohost::loadgen::run_webhooks(wh);
     }
-    if (!resolve(url, fo.target)) {
+    if (reactions->parsed()) {
+        auto& re = re_args.options;
+        if (!resolve(re_args.url, re.target)) {
+            return 2;
+        }
+        re.duration = duration_of(re_args.duration);
+        re.warmup = duration_of(re_args.warmup);
+        re.drain = duration_of(re_args.drain);
+        return cohost::loadgen::run_reactions(re);
+    }
+    if (chat->parsed()) {  // the fan-out scenario with chat messages as the events
+        fanout_args = chat_args;
+        if (fanout_args.fanout.posters > fanout_args.fanout.users) {
+            std::cerr << "loadgen: --posters must not exceed --users\n";
+            return 2;
+        }
+    }
+    auto& fo = fanout_args.fanout;
+    if (!resolve(fanout_args.url, fo.target)) {
         return 2;
     }
-    fo.duration = duration_of(fo_duration);
-    fo.step_duration = duration_of(step_duration);
-    fo.drain = duration_of(drain);
+    fo.duration = duration_of(fanout_args.duration);
+    fo.step_duration = duration_of(fanout_args.step_duration);
+    fo.drain = duration_of(fanout_args.drain);
     const auto most = static_cast<std::uint64_t>(fo.ramp ? fo.ramp_max : fo.subscribers);
     if (most + 64 > nofile) {
         std::cerr << "loadgen: warning: RLIMIT_NOFILE is " << nofile << " (hard limit), fewer than "

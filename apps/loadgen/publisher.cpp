@@ -37,13 +37,17 @@ namespace {
 
 net::awaitable<void> publish_one(Publisher* p, std::size_t client, std::size_t room) {
     const std::uint64_t t0 = now_ns();
-    const json::object body{{"title", stamped_title(++p->serial, t0)}};
-    HttpReply r = co_await p->clients[client]->request(boost::beast::http::verb::patch,
-                                                       "/v1/rooms/" + p->rooms[room],
-                                                       json::serialize(body), p->token);
+    const bool chat = p->kind == EventKind::ChatMessage;
+    const std::uint64_t n = ++p->serial;
+    const json::object body{{chat ? "text" : "title", stamped_title(n, t0)}};
+    const std::string& token =
+        chat && !p->authors.empty() ? p->authors[n % p->authors.size()] : p->token;
+    HttpReply r = co_await p->clients[client]->request(
+        chat ? boost::beast::http::verb::post : boost::beast::http::verb::patch,
+        "/v1/rooms/" + p->rooms[room] + (chat ? "/messages" : ""), json::serialize(body), token);
     p->latency.record(now_ns() - t0);
     ++p->sent;
-    if (r.status == 200) {
+    if (r.status == (chat ? 201 : 200)) {
         ++p->ok;
         ++p->ok_per_room[room];
     } else {

@@ -1,6 +1,8 @@
 #pragma once
 /// \file The event source of `loadgen fanout`: PATCH /v1/rooms/{id} {title} at a fixed rate,
-/// each title stamped with the send instant (`stamped_title`), rooms in round-robin.
+/// each title stamped with the send instant (`stamped_title`), rooms in round-robin. For
+/// `loadgen chat` the same source posts `POST /v1/rooms/{id}/messages {text}` instead, with the
+/// stamp in the text and the authors in round-robin (`EventKind::ChatMessage`).
 ///
 /// Open loop: a tick is sent on the first idle connection of a small pool, so a slow PATCH does
 /// not delay the next event (a single sequential connection would hide server stalls from the
@@ -21,6 +23,12 @@
 
 namespace cohost::loadgen {
 
+/// What one tick sends.
+enum class EventKind {
+    RoomTitle,    ///< PATCH /v1/rooms/{id} {title} as `token` (200 → `room.updated`)
+    ChatMessage,  ///< POST /v1/rooms/{id}/messages {text} (201 → `chat.message`)
+};
+
 struct Publisher {
     Publisher(const boost::asio::any_io_executor& ex, const Target& target, int connections);
 
@@ -28,6 +36,8 @@ struct Publisher {
     std::vector<std::unique_ptr<HttpClient>> clients;
     std::vector<bool> busy;  ///< per client: a PATCH is in flight
     std::string token;       ///< the rooms' host
+    EventKind kind = EventKind::RoomTitle;
+    std::vector<std::string> authors;  ///< ChatMessage: tokens used in turn (empty: `token`)
     std::vector<std::string> rooms;
     double rate = 10;           ///< PATCHes per second, all rooms together
     std::uint64_t stop_ns = 0;  ///< no PATCH starts at or after this instant

@@ -79,16 +79,26 @@ std::optional<EventFields> parse_event_frame(std::string_view frame) {
         return std::nullopt;
     }
     const auto data = frame.find("\"data\":");
-    if (data == std::string_view::npos ||
-        frame.substr(0, data).find("\"room.updated\"") == std::string_view::npos) {
+    if (data == std::string_view::npos) {
         return f;
     }
-    const auto title = frame.find("\"title\":\"", data);
+    // `room.updated` carries the stamp in its title (`loadgen fanout`), `chat.message` in its
+    // text (`loadgen chat`).
+    const std::string_view head = frame.substr(0, data);
+    std::string_view key;
+    if (head.find("\"room.updated\"") != std::string_view::npos) {
+        key = "\"title\":\"";
+    } else if (head.find("\"chat.message\"") != std::string_view::npos) {
+        key = "\"text\":\"";
+    } else {
+        return f;
+    }
+    const auto title = frame.find(key, data);
     if (title == std::string_view::npos) {
         return f;
     }
     const auto bar = frame.find('|', title);
-    const auto quote = frame.find('"', title + 9);
+    const auto quote = frame.find('"', title + key.size());
     if (bar != std::string_view::npos && bar < quote && number_after(frame, "|", f.sent_ns, bar)) {
         f.stamped = true;
     }
@@ -130,7 +140,8 @@ void fail(const SubscriberSpec& spec, const std::string& why) {
 }
 
 /// Checks one event against the previous seq and records it into the current phase.
-void on_event(const SubscriberSpec& spec, const EventFields& ev, std::int64_t& last_seq) {
+void on_event(const SubscriberSpec& spec, const EventFields& ev, std::int64_t& last_seq,
+              std::string_view frame) {
     const auto phase =
         static_cast<std::size_t>(spec.control->phase.load(std::memory_order_relaxed));
     PhaseStats& ps = spec.stats->phases[std::min(phase, spec.stats->phases.size() - 1)];
@@ -147,6 +158,9 @@ void on_event(const SubscriberSpec& spec, const EventFields& ev, std::int64_t& l
     }
     if (!ev.stamped) {
         ++ps.other_events;
+        if (spec.on_other_event) {
+            spec.on_other_event(frame);
+        }
         return;
     }
     ++ps.delivered;
@@ -229,7 +243,7 @@ net::awaitable<void> run_subscriber(SubscriberSpec spec) {
         }
         const std::string_view text(static_cast<const char*>(buf.cdata().data()), rn);
         if (const auto ev = parse_event_frame(text)) {
-            on_event(spec, *ev, last_seq);
+            on_event(spec, *ev, last_seq, text);
         } else if (const auto cf = parse_control_frame(text)) {
             if (cf->type == "subscribed" && !subscribed) {
                 subscribed = true;

@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address_v4.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,19 +63,23 @@ struct SubscriberSpec {
     std::string topic;
     ThreadStats* stats = nullptr;      ///< of the io_context this runs on
     FanoutControl* control = nullptr;  ///< outlives every subscriber
+    /// Optional: called on this subscriber's io_context thread with the raw text of every
+    /// `event` frame that is not stamped (e.g. `reactions.burst` for `loadgen reactions`).
+    std::function<void(std::string_view frame)> on_other_event;
 };
 
 /// Connects, subscribes and then reads until the socket closes or the io_context is destroyed.
 boost::asio::awaitable<void> run_subscriber(SubscriberSpec spec);
 
-/// Marks a title with the publish instant: `e<n>|<now_ns>`; `parse_event_frame` reads it back.
+/// Marks a title (or a chat text) with the publish instant: `e<n>|<now_ns>`; `parse_event_frame`
+/// reads it back.
 [[nodiscard]] std::string stamped_title(std::uint64_t n, std::uint64_t sent_ns);
 
 /// The fields loadgen needs from an `event` frame, found by scanning (the frames are the
 /// server's fixed shape; a full JSON parse per frame would cost the shared CPU the server needs).
 struct EventFields {
     std::int64_t seq = 0;
-    bool stamped = false;  ///< a `room.updated` whose title came from `stamped_title`
+    bool stamped = false;  ///< a `room.updated` title or `chat.message` text from `stamped_title`
     std::uint64_t sent_ns = 0;
 };
 [[nodiscard]] std::optional<EventFields> parse_event_frame(std::string_view frame);

@@ -258,14 +258,20 @@ DtlsTransport::State DtlsTransport::feed(std::span<const std::byte> datagram) no
         inbound_ = {};
     } else if (state_ == State::Connected) {
         // Post-handshake records: alerts, a retransmitted final flight of the peer (OpenSSL
-        // answers it by resending ours), or application data, which nothing here consumes.
+        // answers it by resending ours), or application data for the data handler. The buffer
+        // holds the largest record (DTLS delivers a record whole or not at all).
         inbound_ = datagram;
-        std::array<unsigned char, 2048> scratch;
+        std::array<unsigned char, 16384> scratch;
         int ret = 0;
         for (int i = 0; i < 16; ++i) {
             ERR_clear_error();
             ret = SSL_read(ssl_, scratch.data(), static_cast<int>(scratch.size()));
             if (ret <= 0) break;
+            if (data_) {
+                data_(std::span(reinterpret_cast<const std::byte*>(scratch.data()),
+                                static_cast<std::size_t>(ret)));
+                if (state_ != State::Connected) break;
+            }
         }
         inbound_ = {};
         if (ret <= 0) {
@@ -361,6 +367,14 @@ void DtlsTransport::handle_timeout() noexcept {
         fail(state_ == State::Connecting ? "DTLS handshake timed out" : openssl_reason(-1));
     }
     ERR_clear_error();
+}
+
+bool DtlsTransport::send_data(std::span<const std::byte> data) noexcept {
+    if (state_ != State::Connected || data.empty() || data.size() > 16384) return false;
+    ERR_clear_error();
+    const int ret = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
+    ERR_clear_error();
+    return ret == static_cast<int>(data.size());
 }
 
 void DtlsTransport::close() noexcept {

@@ -14,6 +14,9 @@ struct MediaServer::Impl {
     MediaConfig cfg;
     std::vector<std::unique_ptr<detail::Worker>> workers;
     mutable std::mutex mutex;  // guards room_worker and next
+    /// Held by the calls that create rooms and by prune(), so a room that empties is never
+    /// unpinned while a session for it is being created on its worker (the room would split).
+    std::mutex create_mutex;
     std::unordered_map<std::string, std::size_t> room_worker;
     std::size_t next = 0;
     bool started = false;
@@ -42,6 +45,15 @@ struct MediaServer::Impl {
         std::lock_guard lock(mutex);
         auto it = room_worker.find(room);
         return it == room_worker.end() ? nullptr : workers[it->second].get();
+    }
+    /// Unpins `room` when its worker no longer has it (its last session ended), so the map does
+    /// not grow with every room ever used; the next session of that name goes round-robin.
+    void prune(const std::string& room) {
+        std::lock_guard creating(create_mutex);
+        detail::Worker* w = existing_worker(room);
+        if (w == nullptr || w->call([w, room] { return w->has_room(room); }, true)) return;
+        std::lock_guard lock(mutex);
+        room_worker.erase(room);
     }
 };
 
@@ -86,11 +98,17 @@ SessionAnswer MediaServer::create_session(SessionKind kind, const std::string& r
     unavailable.code = "unavailable";
     unavailable.message = "the media server is not running";
     if (!impl_->started || impl_->workers.empty()) return unavailable;
-    detail::Worker& w = impl_->worker_for(room);
     std::string offer(offer_sdp);
-    return w.call([&w, kind, room, identity, offer, context] {
-        return w.create_session(kind, room, identity, offer, context);
-    }, unavailable);
+    SessionAnswer a;
+    {
+        std::lock_guard creating(impl_->create_mutex);
+        detail::Worker& w = impl_->worker_for(room);
+        a = w.call([&w, kind, room, identity, offer, context] {
+            return w.create_session(kind, room, identity, offer, context);
+        }, unavailable);
+    }
+    if (a.status != 201) impl_->prune(room);  // a refused first session leaves no room
+    return a;
 }
 
 SessionAnswer MediaServer::renegotiate(const std::string& room, const std::string& resource_id,
@@ -108,20 +126,81 @@ SessionAnswer MediaServer::renegotiate(const std::string& room, const std::strin
     }, missing);
 }
 
-SectionNeeds MediaServer::section_needs(const std::string& room, const std::string& resource_id) {
+SectionNeeds MediaServer::section_needs(const std::string& room, const std::string& resource_id,
+                                        const std::optional<std::vector<std::string>>& subscribed) {
     detail::Worker* w = impl_->existing_worker(room);
     if (w == nullptr) return {};
-    return w->call([w, room, resource_id] { return w->section_needs(room, resource_id); },
-                   SectionNeeds{});
+    return w->call([w, room, resource_id, subscribed] {
+        return w->section_needs(room, resource_id, subscribed);
+    }, SectionNeeds{});
+}
+
+// Two-peer-connection subscriber sessions (worker_offer.cpp).
+namespace {
+ServerOfferUpdate offer_failure(int status, const char* code, const char* message) {
+    ServerOfferUpdate u;
+    u.status = status;
+    u.code = code;
+    u.message = message;
+    return u;
+}
+}  // namespace
+
+ServerOfferUpdate MediaServer::create_subscriber_session(const std::string& room,
+                                                         const std::string& identity,
+                                                         const ParticipantContext& context,
+                                                         std::vector<std::string> tracks) {
+    const auto unavailable = offer_failure(503, "unavailable", "the media server is not running");
+    if (!impl_->started || impl_->workers.empty()) return unavailable;
+    ServerOfferUpdate u;
+    {
+        std::lock_guard creating(impl_->create_mutex);
+        detail::Worker& w = impl_->worker_for(room);
+        u = w.call([&w, room, identity, context, tracks = std::move(tracks)] {
+            return w.create_subscriber_session(room, identity, context, tracks);
+        }, unavailable);
+    }
+    if (u.status != 200) impl_->prune(room);
+    return u;
+}
+
+ServerOfferUpdate MediaServer::set_subscriber_tracks(const std::string& room,
+                                                     const std::string& resource_id,
+                                                     std::vector<std::string> tracks) {
+    const auto missing = offer_failure(404, "not_found", "no such subscriber session");
+    detail::Worker* w = impl_->existing_worker(room);
+    if (w == nullptr) return missing;
+    return w->call([w, room, resource_id, tracks = std::move(tracks)] {
+        return w->set_subscriber_tracks(room, resource_id, tracks);
+    }, missing);
+}
+
+ServerOfferUpdate MediaServer::apply_subscriber_answer(const std::string& room,
+                                                       const std::string& resource_id,
+                                                       std::string_view answer_sdp,
+                                                       std::uint32_t answer_id) {
+    const auto missing = offer_failure(404, "not_found", "no such subscriber session");
+    detail::Worker* w = impl_->existing_worker(room);
+    if (w == nullptr) return missing;
+    return w->call([w, room, resource_id, answer = std::string(answer_sdp), answer_id] {
+        return w->apply_subscriber_answer(room, resource_id, answer, answer_id);
+    }, missing);
 }
 
 bool MediaServer::delete_session(const std::string& room, const std::string& resource_id,
                                  std::optional<SessionKind> kind, const std::string& identity) {
     detail::Worker* w = impl_->existing_worker(room);
     if (w == nullptr) return false;
-    return w->call([w, room, resource_id, kind, identity] {
+    const bool deleted = w->call([w, room, resource_id, kind, identity] {
         return w->delete_session(room, resource_id, kind, identity);
     }, false);
+    if (deleted) impl_->prune(room);  // the room's last session: unpin it
+    return deleted;
+}
+
+std::size_t MediaServer::pinned_rooms() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->room_worker.size();
 }
 
 bool MediaServer::set_bandwidth_cap(const std::string& room, const std::string& resource_id,
@@ -130,6 +209,22 @@ bool MediaServer::set_bandwidth_cap(const std::string& room, const std::string& 
     if (w == nullptr) return false;
     return w->call([w, room, resource_id, bps] { return w->set_bandwidth_cap(room, resource_id, bps); },
                    false);
+}
+
+std::size_t MediaServer::send_data(const std::string& room, DataDelivery delivery) {
+    detail::Worker* w = impl_->existing_worker(room);
+    if (w == nullptr) return 0;
+    return w->call([w, room, d = std::move(delivery)] { return w->send_data(room, d); },
+                   std::size_t{0});
+}
+
+bool MediaServer::set_data_permission(const std::string& room, const std::string& resource_id,
+                                      bool can_publish_data) {
+    detail::Worker* w = impl_->existing_worker(room);
+    if (w == nullptr) return false;
+    return w->call([w, room, resource_id, can_publish_data] {
+        return w->set_data_permission(room, resource_id, can_publish_data);
+    }, false);
 }
 
 MediaStats MediaServer::stats() const {
@@ -144,6 +239,11 @@ MediaStats MediaServer::stats() const {
         total.keyframe_requests += s.keyframe_requests;
         total.dropped_test += s.dropped_test;
         total.srtp_errors += s.srtp_errors;
+        total.data_in += s.data_in;
+        total.data_out += s.data_out;
+        total.data_malformed += s.data_malformed;
+        total.data_refused += s.data_refused;
+        total.data_dropped += s.data_dropped;
     }
     return total;
 }

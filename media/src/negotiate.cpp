@@ -141,7 +141,8 @@ PlanResult<SessionPlan> answer_offer(const InspectedOffer& inspected,
                                      const wire::sdp::LocalTransport& local,
                                      std::uint64_t session_id, std::uint64_t session_version,
                                      const std::vector<wire::sdp::SendTrack>& send_tracks,
-                                     std::optional<VideoCodec> video_codec) {
+                                     std::optional<VideoCodec> video_codec,
+                                     bool accept_data_channels) {
     const auto& offer = inspected.offer;
     wire::sdp::AnswerOptions opts;
     opts.transport = local;
@@ -151,11 +152,19 @@ PlanResult<SessionPlan> answer_offer(const InspectedOffer& inspected,
     if (video_codec == VideoCodec::H264) {
         opts.codecs.prefer_h264 = true;
     }
-    opts.accept_data_channels = false;
+    opts.accept_data_channels = accept_data_channels;
+    opts.max_message_size = kDataMaxMessageSize;
     opts.send_tracks = send_tracks;
     auto answer = wire::sdp::build_answer(offer, opts);
     if (!answer) return fail<SessionPlan>("offer: " + answer.error().message);
     SessionPlan plan;
+    for (std::size_t i = 0; i < answer->media.size() && i < offer.media.size(); ++i) {
+        const auto& a = answer->media[i];
+        if (a.kind != MediaKind::Application || a.port == 0 || !a.mid || plan.data) continue;
+        const auto& o = offer.media[i];
+        plan.data = DataSection{*a.mid, o.sctp_port.value_or(5000),
+                                o.max_message_size.value_or(65536)};
+    }
     for (std::size_t i = 0; i < answer->media.size() && i < offer.media.size(); ++i) {
         const auto& a = answer->media[i];
         const auto& o = offer.media[i];

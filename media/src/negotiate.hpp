@@ -106,20 +106,34 @@ struct InspectedOffer {
 /// Parses an offer and lists its usable sections (no decision yet).
 [[nodiscard]] PlanResult<InspectedOffer> inspect_offer(std::string_view offer);
 
+/// The offer's `m=application` data channel section (RFC 8841), when the answer accepted it.
+struct DataSection {
+    std::string mid;
+    std::uint16_t remote_port = 5000;           ///< the offer's `a=sctp-port` (default 5000)
+    std::uint64_t remote_max_message = 65536;   ///< the offer's `a=max-message-size` (0: none)
+};
+/// Our `a=max-message-size` for data channels (what livekit-client expects: it sends at most
+/// 64,000 bytes; data_packet.hpp kMaxDataPacketBytes is the same bound).
+inline constexpr std::uint64_t kDataMaxMessageSize = 65536;
+
 struct SessionPlan {
     std::string answer_sdp;
     std::vector<SessionSection> sections;
     bool transport_cc = false;
+    std::optional<DataSection> data;  ///< set when data channels were accepted
 };
 /// Answers an inspected offer: sections the client sends on are received (simulcast accepted,
 /// no RTX, transport-cc), sections named by `send_tracks` are answered sendonly with their
-/// msid/SSRC, other receive sections inactive. Data channels are rejected (port 0).
+/// msid/SSRC, other receive sections inactive. Data channels (`m=application ...
+/// webrtc-datachannel`) are accepted with `a=sctp-port:5000` and `a=max-message-size:65536`
+/// when `accept_data_channels`, else rejected (port 0).
 [[nodiscard]] PlanResult<SessionPlan> answer_offer(const InspectedOffer& offer,
                                                    const wire::sdp::LocalTransport& local,
                                                    std::uint64_t session_id,
                                                    std::uint64_t session_version,
                                                    const std::vector<wire::sdp::SendTrack>& send_tracks,
-                                                   std::optional<VideoCodec> video_codec = {});
+                                                   std::optional<VideoCodec> video_codec = {},
+                                                   bool accept_data_channels = false);
 
 /// WHIP: accepts sendonly/sendrecv audio (opus) and video (VP8, H.264) sections, simulcast by
 /// rid, without RTX; transport-cc and REMB feedback. Refuses an offer with nothing to publish.

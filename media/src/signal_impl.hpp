@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,16 @@ struct SignalSession : std::enable_shared_from_this<SignalSession> {
     livekit::ParticipantInfo info;  ///< sid, identity, name, state, version, permission, tracks
     std::map<std::string, livekit::TrackInfo> pending;  ///< add_track cid → TrackInfo (no mid yet)
     std::string resource;  ///< the MediaServer Participant session (empty before the first offer)
+
+    // Two peer connections (`/rtc`, signal_v0.cpp) and subscriptions (signal_subscribe.cpp).
+    bool two_pc = false;       ///< joined on /rtc: `resource` is the publisher PC, the SFU offers
+    std::string sub_resource;  ///< two_pc: the subscriber PC's ParticipantSubscriber session
+    bool auto_subscribe = true;  ///< JoinRequest connection_settings / `auto_subscribe` query
+    /// Explicit (un)subscriptions by track sid (UpdateSubscription, RoomService); they override
+    /// `auto_subscribe` for that track.
+    std::map<std::string, bool> subscriptions;
+    /// This participant's own track sids already reported to it with `track_subscribed`.
+    std::set<std::string> reported_subscribed;
 
     /// Queues `msg` (no-op once closing).
     void send(const livekit::SignalResponse& msg);
@@ -84,6 +95,37 @@ struct SignalServer::Impl : std::enable_shared_from_this<SignalServer::Impl> {
     void refresh_token(const std::shared_ptr<SignalSession>& s);
     /// Asks every other participant of `room` that misses tracks for a new offer.
     void request_sections(SignalRoom& room, const SignalSession* except);
+
+    // signal_v0.cpp: the two-peer-connection mode
+    /// After the JoinResponse of a two_pc session: the subscriber PC and its first offer.
+    void start_subscriber(const std::shared_ptr<SignalSession>& s);
+    /// The client's answer to a subscriber-PC offer.
+    void on_answer(const std::shared_ptr<SignalSession>& s, const livekit::SessionDescription& a);
+    /// Sends a server offer (if the update carries one) and reports confirmed subscriptions.
+    void deliver_offer(SignalRoom& room, const std::shared_ptr<SignalSession>& s,
+                       const ServerOfferUpdate& u);
+
+    // signal_subscribe.cpp: subscriptions (auto and manual)
+    /// The track sids `s` should receive now: other participants' tracks it is subscribed to
+    /// (none without canSubscribe).
+    [[nodiscard]] std::vector<std::string> wanted_tracks(const SignalRoom& room,
+                                                         const SignalSession& s) const;
+    /// For a single-PC session's offers: nullopt when it takes every track (auto-subscribe,
+    /// nothing unsubscribed), else wanted_tracks().
+    [[nodiscard]] std::optional<std::vector<std::string>> subscribed_tracks(
+        const SignalRoom& room, const SignalSession& s) const;
+    /// Brings what `s` receives in line with its subscriptions: a new server offer (two_pc) or
+    /// `media_sections_requirement` so the client re-offers (single PC; `force` asks even when
+    /// no section is missing, e.g. to end an unsubscribed track).
+    void sync_subscriptions(SignalRoom& room, const std::shared_ptr<SignalSession>& s, bool force);
+    /// UpdateSubscription from the client or RoomService UpdateSubscriptions.
+    void update_subscriptions(SignalRoom& room, const std::shared_ptr<SignalSession>& s,
+                              const std::vector<std::string>& track_sids, bool subscribe);
+    /// `track_subscribed` to the publishers of `track_sids` (once per track).
+    void report_subscribed(SignalRoom& room, const std::vector<std::string>& track_sids);
+    /// Departure webhook: participant_left once the media had connected, else
+    /// participant_connection_aborted (LiveKit's telemetry ParticipantLeft).
+    void emit_departure(const SignalRoom& room, const SignalSession& s);
     [[nodiscard]] std::string random_sid(const char* prefix) const;
     /// The room as RoomService and JoinResponse describe it.
     [[nodiscard]] livekit::Room describe(const SignalRoom& room) const;

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "cohost/core/log.hpp"
+#include "data_packet.hpp"
 #include "livekit_room.pb.h"
 #include "signal_impl.hpp"
 
@@ -182,9 +183,14 @@ TwirpResponse SignalServer::twirp(std::string_view method, std::string_view cont
             // LiveKit replaces the whole permission; revoking canPublish unpublishes the tracks
             // (the client removes them and re-offers, which ends them in the SFU).
             *s->info.mutable_permission() = req.permission();
+            const bool subscribe_changed =
+                s->grants.can_subscribe != req.permission().can_subscribe();
             s->grants.can_publish = req.permission().can_publish();
             s->grants.can_subscribe = req.permission().can_subscribe();
             s->grants.can_publish_data = req.permission().can_publish_data();
+            if (!s->resource.empty()) {  // the worker checks it on every DataPacket
+                im.media.set_data_permission(req.room(), s->resource, s->grants.can_publish_data);
+            }
             if (!req.permission().can_publish()) {
                 for (const auto& t : s->info.tracks()) {
                     livekit::SignalResponse u;
@@ -192,6 +198,9 @@ TwirpResponse SignalServer::twirp(std::string_view method, std::string_view cont
                     s->send(u);
                 }
                 s->pending.clear();
+            }
+            if (subscribe_changed) {  // receive everything it subscribes to, or nothing
+                im.sync_subscriptions(im.rooms.at(req.room()), s, true);
             }
         }
         s->info.set_version(s->info.version() + 1);
@@ -202,18 +211,49 @@ TwirpResponse SignalServer::twirp(std::string_view method, std::string_view cont
         livekit::UpdateSubscriptionsRequest req;
         if (!codec.read(body, req)) return malformed();
         if (auto e = admin(req.room())) return *e;
-        if (!find_participant(req.room(), req.identity())) {
-            return twirp_error(404, "not_found", "participant not found");
+        auto s = find_participant(req.room(), req.identity());
+        if (!s) return twirp_error(404, "not_found", "participant not found");
+        // As the client's own UpdateSubscription (signal_subscribe.cpp): track sids, plain or
+        // grouped by participant, explicitly (un)subscribed.
+        std::vector<std::string> sids(req.track_sids().begin(), req.track_sids().end());
+        for (const auto& pt : req.participant_tracks()) {
+            sids.insert(sids.end(), pt.track_sids().begin(), pt.track_sids().end());
         }
-        // Every participant is subscribed to everything (auto-subscribe); manual subscription
-        // management is not implemented yet (docs/media.md).
-        return twirp_error(501, "unimplemented", "manual subscriptions are not supported yet");
+        im.update_subscriptions(im.rooms.at(req.room()), s, sids, req.subscribe());
+        return codec.write(livekit::UpdateSubscriptionsResponse{});
     }
     if (method == "SendData") {
         livekit::SendDataRequest req;
         if (!codec.read(body, req)) return malformed();
         if (auto e = admin(req.room())) return *e;
-        return twirp_error(501, "unimplemented", "data channels are not supported yet");
+        if (!im.rooms.count(req.room())) {
+            return twirp_error(404, "not_found", "requested room does not exist");
+        }
+        detail::ServerDataRequest d;
+        d.payload = req.data();
+        d.kind = req.kind() == livekit::DataPacket::LOSSY ? detail::DataKind::Lossy
+                                                          : detail::DataKind::Reliable;
+        if (req.has_topic()) d.topic = req.topic();
+        d.destination_identities.assign(req.destination_identities().begin(),
+                                        req.destination_identities().end());
+        d.destination_sids.assign(req.destination_sids().begin(), req.destination_sids().end());
+        d.nonce = req.nonce();
+        auto route = detail::route_server_packet(d);
+        if (!route) {
+            return twirp_error(400, "invalid_argument",
+                               route.error() == detail::DataPacketErrc::BadNonce
+                                   ? "nonce should be 16 bytes or not present"
+                                   : "data is too large (at most 65,536 bytes with its envelope)");
+        }
+        DataDelivery delivery;
+        delivery.packet = std::move(route->bytes);
+        delivery.lossy = route->kind == detail::DataKind::Lossy;
+        delivery.destination_identities = std::move(route->destination_identities);
+        delivery.destination_sids = std::move(route->destination_sids);
+        const std::size_t receivers = im.media.send_data(req.room(), std::move(delivery));
+        core::logger("signal")->debug("signal: SendData to room '{}': {} bytes to {} participant(s)",
+                                      req.room(), req.data().size(), receivers);
+        return codec.write(livekit::SendDataResponse{});
     }
     if (method == "UpdateRoomMetadata") {
         livekit::UpdateRoomMetadataRequest req;

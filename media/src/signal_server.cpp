@@ -68,6 +68,8 @@ void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const liv
     s->info.set_joined_at_ms(now_ms());
     fill_permission(s->grants, s->info.mutable_permission());
     s->joined = true;
+    // LiveKit's default; a join_request without connection_settings (not livekit-client) too.
+    s->auto_subscribe = !jr.has_connection_settings() || jr.connection_settings().auto_subscribe();
 
     livekit::SignalResponse r;
     auto* j = r.mutable_join();
@@ -83,6 +85,10 @@ void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const liv
     j->set_ping_interval(cfg.ping_interval_s);
     j->set_ping_timeout(cfg.ping_timeout_s);
     j->mutable_client_configuration()->set_resume_connection(livekit::DISABLED);
+    if (s->two_pc) {  // signal_v0.cpp
+        j->set_subscriber_primary(s->grants.can_subscribe);
+        j->set_fast_publish(s->grants.can_publish);
+    }
     s->send(r);
     room.participants[s->grants.identity] = s;
     core::logger("signal")->info("signal: '{}' joined room '{}' as {}", s->info.identity(), room.name,
@@ -90,6 +96,7 @@ void SignalServer::Impl::join(const std::shared_ptr<SignalSession>& s, const liv
     if (!s->grants.hidden) broadcast_info(room, *s);
     refresh_token(s);
     if (jr.has_publisher_offer()) on_offer(s, jr.publisher_offer());
+    if (s->two_pc) start_subscriber(s);
 }
 
 void SignalServer::Impl::on_request(const std::shared_ptr<SignalSession>& s,
@@ -97,6 +104,18 @@ void SignalServer::Impl::on_request(const std::shared_ptr<SignalSession>& s,
     switch (req.message_case()) {
         case livekit::SignalRequest::kOffer: on_offer(s, req.offer()); break;
         case livekit::SignalRequest::kAddTrack: on_add_track(s, req.add_track()); break;
+        case livekit::SignalRequest::kAnswer: on_answer(s, req.answer()); break;  // signal_v0.cpp
+        case livekit::SignalRequest::kSubscription: {  // signal_subscribe.cpp
+            std::vector<std::string> sids(req.subscription().track_sids().begin(),
+                                          req.subscription().track_sids().end());
+            for (const auto& pt : req.subscription().participant_tracks()) {
+                sids.insert(sids.end(), pt.track_sids().begin(), pt.track_sids().end());
+            }
+            if (auto it = rooms.find(s->room); it != rooms.end()) {
+                update_subscriptions(it->second, s, sids, req.subscription().subscribe());
+            }
+            break;
+        }
         case livekit::SignalRequest::kPing: {
             livekit::SignalResponse r;
             r.set_pong(now_ms());
@@ -177,6 +196,11 @@ void SignalServer::Impl::on_offer(const std::shared_ptr<SignalSession>& s,
     ParticipantContext ctx;
     ctx.participant_sid = s->info.sid();
     for (const auto& [cid, t] : s->pending) ctx.pending_tracks.emplace_back(cid, t.sid());
+    ctx.can_publish_data = s->grants.can_publish_data;  // data channels (worker_data.cpp)
+    ctx.hidden = s->grants.hidden;
+    if (auto room = rooms.find(s->room); room != rooms.end()) {
+        ctx.subscribed_tracks = subscribed_tracks(room->second, *s);  // signal_subscribe.cpp
+    }
     SessionAnswer a = s->resource.empty()
                           ? media.create_session(SessionKind::Participant, s->room,
                                                  s->info.identity(), offer.sdp(), ctx)
@@ -236,6 +260,13 @@ void SignalServer::Impl::on_offer(const std::shared_ptr<SignalSession>& s,
     ans->set_id(offer.id());
     for (const auto& [mid, track] : a.mid_to_track_id) (*ans->mutable_mid_to_track_id())[mid] = track;
     s->send(r);
+    if (!a.mid_to_track_id.empty()) {  // track_subscribed to their publishers (once per track)
+        std::vector<std::string> received;
+        for (const auto& [mid, track] : a.mid_to_track_id) received.push_back(track);
+        if (auto room = rooms.find(s->room); room != rooms.end()) {
+            report_subscribed(room->second, received);
+        }
+    }
     if (changed) {
         s->info.set_version(s->info.version() + 1);
         auto it = rooms.find(s->room);
@@ -259,7 +290,9 @@ void SignalServer::Impl::on_media_connected(const std::string& room_name,
     auto it = rooms.find(room_name);
     if (it == rooms.end()) return;
     for (const auto& [identity, s] : it->second.participants) {
-        if (s->resource != resource || !s->joined || s->active) continue;
+        const bool mine =  // either peer connection of a two-PC participant
+            s->resource == resource || (!resource.empty() && s->sub_resource == resource);
+        if (!mine || !s->joined || s->active) continue;
         s->active = true;
         s->info.set_state(livekit::ParticipantInfo::ACTIVE);
         s->info.set_version(s->info.version() + 1);
@@ -306,13 +339,7 @@ void SignalServer::Impl::broadcast_info(const SignalRoom& room, const SignalSess
 
 void SignalServer::Impl::request_sections(SignalRoom& room, const SignalSession* except) {
     for (const auto& [identity, other] : room.participants) {
-        if (other.get() == except || other->resource.empty() || !other->grants.can_subscribe) continue;
-        const SectionNeeds n = media.section_needs(room.name, other->resource);
-        if (n.audio == 0 && n.video == 0 && !n.rebind) continue;
-        livekit::SignalResponse r;
-        r.mutable_media_sections_requirement()->set_num_audios(static_cast<std::uint32_t>(n.audio));
-        r.mutable_media_sections_requirement()->set_num_videos(static_cast<std::uint32_t>(n.video));
-        other->send(r);
+        if (other.get() != except) sync_subscriptions(room, other, false);  // signal_subscribe.cpp
     }
 }
 
@@ -321,6 +348,7 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     s->joined = false;
     s->refresh.cancel();
     if (!s->resource.empty()) media.delete_session(s->room, s->resource);
+    if (!s->sub_resource.empty()) media.delete_session(s->room, s->sub_resource);
     auto it = rooms.find(s->room);
     if (it == rooms.end()) return;
     SignalRoom& room = it->second;
@@ -335,10 +363,14 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     }
     s->info.clear_tracks();
     broadcast_info(room, *s);
-    if (s->active) emit("participant_left", room, &s->info, nullptr);
+    emit_departure(room, *s);  // participant_left, or participant_connection_aborted
     // The others' sections that carried its tracks are stale: a new offer lets the answer
     // mark them inactive (the client ends those tracks).
     for (const auto& [identity, other] : room.participants) {
+        if (other->two_pc) {  // the SFU offers: the sections end in its next offer
+            sync_subscriptions(room, other, false);
+            continue;
+        }
         if (other->resource.empty()) continue;
         livekit::SignalResponse r;
         r.mutable_media_sections_requirement();

@@ -106,9 +106,23 @@ net::awaitable<void> refuse(beast::tcp_stream stream, unsigned version, int stat
     stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
 }
 
+/// The JoinRequest of a `/rtc` (two peer connections) join: its settings come as query
+/// parameters (livekit-protocol.md §4.1), `auto_subscribe=0` being the one that matters.
+livekit::JoinRequest join_from_query(const std::map<std::string, std::string>& query) {
+    livekit::JoinRequest jr;
+    auto flag = [&](const char* key, bool fallback) {
+        const auto v = query_value(query, key);
+        return v.empty() ? fallback : !(v == "0" || v == "false");
+    };
+    jr.mutable_connection_settings()->set_auto_subscribe(flag("auto_subscribe", true));
+    jr.mutable_connection_settings()->set_adaptive_stream(flag("adaptive_stream", false));
+    jr.mutable_client_info()->set_version(query_value(query, "version"));
+    return jr;
+}
+
 net::awaitable<void> run_session(std::shared_ptr<SignalServer::Impl> impl, beast::tcp_stream stream,
                                  bhttp::request<bhttp::string_body> req,
-                                 std::map<std::string, std::string> query) {
+                                 std::map<std::string, std::string> query, bool two_pc) {
     Grants grants;
     if (impl->stopping) {
         co_await refuse(std::move(stream), req.version(), 503, "server shutting down");
@@ -119,7 +133,9 @@ net::awaitable<void> run_session(std::shared_ptr<SignalServer::Impl> impl, beast
         co_return;
     }
     livekit::JoinRequest join;
-    if (auto jr = query.find("join_request"); jr != query.end()) {
+    if (two_pc) {
+        join = join_from_query(query);
+    } else if (auto jr = query.find("join_request"); jr != query.end()) {
         auto decoded = decode_join_request(jr->second);
         if (!decoded) {
             co_await refuse(std::move(stream), req.version(), 400,
@@ -140,6 +156,7 @@ net::awaitable<void> run_session(std::shared_ptr<SignalServer::Impl> impl, beast
     if (aec) co_return;
     s->grants = std::move(grants);
     s->room = s->grants.room;
+    s->two_pc = two_pc;
     impl->join(s, join);
     beast::flat_buffer buf;
     for (;;) {
@@ -180,10 +197,12 @@ SignalServer::SignalServer(MediaServer& media, SignalConfig config)
 SignalServer::~SignalServer() { impl_->media.set_connected_handler({}); }
 
 void SignalServer::accept(beast::tcp_stream stream, bhttp::request<bhttp::string_body> request,
-                          std::map<std::string, std::string> query) {
+                          std::map<std::string, std::string> query, bool two_peer_connections) {
     auto ex = stream.get_executor();
     if (!impl_->exec) impl_->exec = ex;
-    net::co_spawn(ex, run_session(impl_, std::move(stream), std::move(request), std::move(query)),
+    net::co_spawn(ex,
+                  run_session(impl_, std::move(stream), std::move(request), std::move(query),
+                              two_peer_connections),
                   net::detached);
 }
 

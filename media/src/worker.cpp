@@ -145,6 +145,9 @@ void Worker::on_stun(std::span<const std::byte> data, const Udp::endpoint& from)
     if (it == by_ufrag_.end()) return;  // unknown session: silence (RFC 8445 §7.3)
     Peer& peer = *it->second;
     if (capture_.enabled()) capture_.packet(peer.id, "stun", data);
+    // A session the SFU offered learns the client's ufrag from its answer; checks that arrive
+    // before it get no answer (a 401 would fail the pair), the client retransmits them.
+    if (peer.remote.ufrag.empty()) return;
     if (user->substr(colon + 1) != peer.remote.ufrag ||
         !stun::verify_message_integrity(*msg, peer.local_pwd) ||
         (msg->has(stun::attr::kFingerprint) && !stun::verify_fingerprint(*msg))) {
@@ -226,6 +229,7 @@ void Worker::send_rtcp(Peer& peer, std::span<std::byte> buf, std::size_t len) {
 void Worker::on_tick() {
     const std::uint64_t now = now_us();
     ++tick_count_;
+    SctpAssociation::drive_timers();  // usrsctp's timers, process-wide (sctp.hpp)
     const bool every_second = tick_count_ % 50 == 0;
     const bool every_200ms = tick_count_ % 10 == 0;
     const auto consent_us = static_cast<std::uint64_t>(

@@ -35,6 +35,8 @@
 #include "cohost/wire/rtp.hpp"
 #include "capture.hpp"
 #include "negotiate.hpp"
+#include "worker_data.hpp"
+#include "worker_offer.hpp"
 
 namespace cohost::media::detail {
 
@@ -131,6 +133,10 @@ public:
     // subscriber side
     std::vector<std::unique_ptr<DownTrack>> downs;
     std::uint64_t bandwidth_cap = 0;
+    // data channels (worker_data.cpp)
+    PeerData data;
+    /// ParticipantSubscriber sessions: the SFU's offers and their answers (worker_offer.cpp)
+    std::unique_ptr<SubscriberOfferState> offer;
 
     [[nodiscard]] bool connected() const noexcept { return srtp != nullptr && !closed; }
 };
@@ -186,12 +192,27 @@ public:
                                  const ParticipantContext& context);
     SessionAnswer renegotiate(const std::string& room, const std::string& id,
                               const std::string& offer, const ParticipantContext& context);
-    [[nodiscard]] SectionNeeds section_needs(const std::string& room, const std::string& id);
+    [[nodiscard]] SectionNeeds section_needs(
+        const std::string& room, const std::string& id,
+        const std::optional<std::vector<std::string>>& subscribed_tracks = std::nullopt);
     bool delete_session(const std::string& room, const std::string& id,
                         std::optional<SessionKind> kind = std::nullopt,
                         const std::string& identity = {});
     bool set_bandwidth_cap(const std::string& room, const std::string& id, std::uint64_t bps);
     [[nodiscard]] MediaStats stats() const;
+    [[nodiscard]] bool has_room(const std::string& room) const { return rooms_.count(room) != 0; }
+    // worker_offer.cpp: LiveKit two-peer-connection subscriber sessions (the SFU offers)
+    ServerOfferUpdate create_subscriber_session(const std::string& room,
+                                                const std::string& identity,
+                                                const ParticipantContext& context,
+                                                const std::vector<std::string>& tracks);
+    ServerOfferUpdate set_subscriber_tracks(const std::string& room, const std::string& id,
+                                            const std::vector<std::string>& tracks);
+    ServerOfferUpdate apply_subscriber_answer(const std::string& room, const std::string& id,
+                                              const std::string& answer, std::uint32_t answer_id);
+    // worker_data.cpp: data channels
+    std::size_t send_data(const std::string& room, const DataDelivery& delivery);
+    bool set_data_permission(const std::string& room, const std::string& id, bool can_publish_data);
 
 private:
     // worker.cpp: socket, demux, ICE, DTLS, timers, sending
@@ -209,6 +230,9 @@ private:
     std::string random_token(std::size_t n);
 
     // worker_sessions.cpp: sessions, rooms, binding, teardown
+    /// A new session object with fresh, unused id, ICE ufrag and password (not registered yet).
+    std::unique_ptr<Peer> new_peer(SessionKind kind, const std::string& room,
+                                   const std::string& identity, const std::string& participant_sid);
     SessionAnswer create_publisher(Peer& peer, const std::string& offer, Room& room);
     SessionAnswer create_subscriber(Peer& peer, const std::string& offer, Room& room);
     /// worker_participant.cpp: (re)negotiates a Participant session from a client offer.
@@ -217,13 +241,39 @@ private:
     void unpublish_track(Room& room, PublishedTrack& track);
     [[nodiscard]] wire::sdp::LocalTransport local_transport(const Peer& peer) const;
     void bind_subscribers(Room& room);
-    void bind_free_slots(Peer& peer, Room& room);
+    /// Binds the peer's unbound sections to room tracks it does not receive yet; with
+    /// `allowed`, only to tracks whose id it lists (manual subscriptions).
+    void bind_free_slots(Peer& peer, Room& room,
+                         const std::vector<std::string>* allowed = nullptr);
     void bind_down(DownTrack& down, PublishedTrack& track);
     /// Source extension ids → the down track's negotiated ids (called again after a new answer).
     void map_extensions(DownTrack& down, const PublishedTrack& track);
     void unbind_down(DownTrack& down, bool send_bye);
     void remove_peer(Peer& peer, bool notify);
     void on_connected(Peer& peer);
+
+    // worker_offer.cpp: the next server offer of a ParticipantSubscriber session (ends sections
+    // whose track is gone or unwanted, adds wanted tracks); empty offer_sdp when unchanged.
+    ServerOfferUpdate next_server_offer(Peer& peer, Room& room);
+    /// The ParticipantSubscriber session `id` of `room` and the room; {nullptr, nullptr} if none.
+    std::pair<Peer*, Room*> offer_session(const std::string& room, const std::string& id);
+
+    // worker_data.cpp: data channels over SCTP, LiveKit DataPacket forwarding
+    /// Records the data section of an answer and the participant's data grants (after each
+    /// negotiation), and starts SCTP when the transport is already up.
+    void apply_data_plan(Peer& peer, const std::optional<DataSection>& section,
+                         const ParticipantContext& context);
+    /// Starts SCTP over the peer's DTLS when data channels were negotiated (idempotent).
+    void start_data(Peer& peer);
+    void on_data_open(Peer& peer, const DataChannel& channel);
+    /// Opens `_reliable` and `_lossy` from the server side (LiveKit two-PC subscriber sessions).
+    void open_server_channels(Peer& peer);
+    /// Sends the reliable packets waiting for `peer`'s `_reliable` channel (`stream`).
+    void flush_pending_data(Peer& peer, std::uint16_t stream);
+    void on_data_message(Peer& peer, const DataChannel& channel, std::span<const std::byte> data);
+    /// Sends (or, reliable before the channel opens, queues) one DataPacket; false if dropped.
+    bool send_data_packet(Peer& peer, bool lossy, const std::shared_ptr<const std::string>& bytes);
+    std::size_t deliver_data(Room& room, const Peer* from, const DataDelivery& delivery);
 
     // worker_rtp.cpp: media in and out, RTCP
     void on_rtp(Peer& peer, std::span<std::byte> data);

@@ -64,6 +64,17 @@ SessionAnswer Worker::negotiate_participant(Peer& peer, const std::string& offer
                                         return true;
                                     }),
                      peer.downs.end());
+    // Manual subscriptions: a section carrying an unsubscribed track is answered inactive.
+    const std::vector<std::string>* allowed =
+        context.subscribed_tracks ? &*context.subscribed_tracks : nullptr;
+    if (allowed) {
+        for (auto& d : peer.downs) {
+            if (d->source &&
+                std::find(allowed->begin(), allowed->end(), d->source->id) == allowed->end()) {
+                unbind_down(*d, false);
+            }
+        }
+    }
     // 2. New receive sections get a down track (SSRC now, codec from the answer below).
     for (const auto& s : in.sections) {
         if (!s.client_receives) continue;
@@ -77,7 +88,7 @@ SessionAnswer Worker::negotiate_participant(Peer& peer, const std::string& offer
         spec.ssrc = static_cast<std::uint32_t>(rng_() | 1U);
         peer.downs.push_back(std::make_unique<DownTrack>(&peer, std::move(spec)));
     }
-    bind_free_slots(peer, room);
+    bind_free_slots(peer, room, allowed);
     // 3. Answer: bound receive sections send, with msid "PA_owner|camera TR_track".
     std::vector<wire::sdp::SendTrack> sends;
     for (const auto& d : peer.downs) {
@@ -93,7 +104,7 @@ SessionAnswer Worker::negotiate_participant(Peer& peer, const std::string& offer
         sends.push_back(std::move(t));
     }
     auto plan = answer_offer(in, local_transport(peer), peer.sdp_session_id, ++peer.sdp_version,
-                             sends);
+                             sends, {}, /*accept_data_channels=*/true);
     if (!plan) {
         SessionAnswer a;
         a.status = 400;
@@ -150,6 +161,7 @@ SessionAnswer Worker::negotiate_participant(Peer& peer, const std::string& offer
         }
     }
     if (peer.transport_cc == false) peer.transport_cc = plan.value->transport_cc;
+    apply_data_plan(peer, plan.value->data, context);  // worker_data.cpp
     if (!result.published.empty()) bind_subscribers(room);  // WHEP players of this room
     result.answer_sdp = std::move(plan.value->answer_sdp);
     return result;
@@ -172,7 +184,8 @@ SessionAnswer Worker::renegotiate(const std::string& room_name, const std::strin
     return a;
 }
 
-SectionNeeds Worker::section_needs(const std::string& room_name, const std::string& id) {
+SectionNeeds Worker::section_needs(const std::string& room_name, const std::string& id,
+                                   const std::optional<std::vector<std::string>>& subscribed) {
     SectionNeeds needs;
     auto it = peers_.find(id);
     auto room_it = rooms_.find(room_name);
@@ -182,6 +195,10 @@ SectionNeeds Worker::section_needs(const std::string& room_name, const std::stri
     int want_video = 0;
     for (const auto& t : room_it->second->tracks) {
         if (t->owner == &peer) continue;
+        if (subscribed &&
+            std::find(subscribed->begin(), subscribed->end(), t->id) == subscribed->end()) {
+            continue;
+        }
         const bool received = std::any_of(peer.downs.begin(), peer.downs.end(),
                                           [&](const auto& d) { return d->source == t.get(); });
         if (received) continue;

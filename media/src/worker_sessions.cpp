@@ -23,20 +23,11 @@ SessionAnswer refuse(int status, std::string code, std::string message) {
 SessionAnswer Worker::create_session(SessionKind kind, const std::string& room_name,
                                      const std::string& identity, const std::string& offer,
                                      const ParticipantContext& context) {
-    auto peer = std::make_unique<Peer>();
-    peer->kind = kind;
-    peer->room = room_name;
-    peer->identity = identity;
-    do {
-        peer->id = random_token(16);
-    } while (peers_.count(peer->id) != 0);
-    do {
-        peer->local_ufrag = random_token(8);
-    } while (by_ufrag_.count(peer->local_ufrag) != 0);
-    peer->local_pwd = random_token(24);
-    peer->created_us = now_us();
-    peer->participant_sid = context.participant_sid;
-    peer->sdp_session_id = rng_() >> 2;
+    if (kind == SessionKind::ParticipantSubscriber) {  // made by create_subscriber_session
+        return refuse(400, "invalid_argument",
+                      "a subscriber session is created by the SFU's offer");
+    }
+    auto peer = new_peer(kind, room_name, identity, context.participant_sid);
 
     auto& slot = rooms_[room_name];
     const bool new_room = !slot;
@@ -70,6 +61,26 @@ SessionAnswer Worker::create_session(SessionKind kind, const std::string& room_n
         kKinds[static_cast<int>(kind)], ref.id, identity, room_name, index_, ref.tracks.size(),
         ref.downs.size());
     return answer;
+}
+
+std::unique_ptr<Peer> Worker::new_peer(SessionKind kind, const std::string& room,
+                                       const std::string& identity,
+                                       const std::string& participant_sid) {
+    auto peer = std::make_unique<Peer>();
+    peer->kind = kind;
+    peer->room = room;
+    peer->identity = identity;
+    do {
+        peer->id = random_token(16);
+    } while (peers_.count(peer->id) != 0);
+    do {
+        peer->local_ufrag = random_token(8);
+    } while (by_ufrag_.count(peer->local_ufrag) != 0);
+    peer->local_pwd = random_token(24);
+    peer->created_us = now_us();
+    peer->participant_sid = participant_sid;
+    peer->sdp_session_id = rng_() >> 2;
+    return peer;
 }
 
 wire::sdp::LocalTransport Worker::local_transport(const Peer& peer) const {
@@ -141,7 +152,7 @@ void Worker::bind_subscribers(Room& room) {
     }
 }
 
-void Worker::bind_free_slots(Peer& peer, Room& room) {
+void Worker::bind_free_slots(Peer& peer, Room& room, const std::vector<std::string>* allowed) {
     // Each unbound section takes the first published track of its kind and codec that this
     // subscriber does not already receive (tracks in publish order).
     for (auto& d : peer.downs) {
@@ -149,6 +160,9 @@ void Worker::bind_free_slots(Peer& peer, Room& room) {
         for (auto& t : room.tracks) {
             const bool taken = std::any_of(peer.downs.begin(), peer.downs.end(),
                                            [&](const auto& o) { return o->source == t.get(); });
+            if (allowed && std::find(allowed->begin(), allowed->end(), t->id) == allowed->end()) {
+                continue;  // manual subscriptions: not subscribed
+            }
             if (!taken && t->owner != &peer && t->spec.video == d->spec.video &&
                 t->spec.codec.codec == d->spec.codec.codec) {
                 bind_down(*d, *t);
@@ -277,6 +291,7 @@ void Worker::on_connected(Peer& peer) {
     }
     peer.srtp = std::move(*srtp);
     core::logger("media")->info("media: session {} connected", peer.id);
+    start_data(peer);  // SCTP for data channels, when negotiated (worker_data.cpp)
     if (connected_) connected_(peer.room, peer.id);
     {
         for (auto& d : peer.downs) {

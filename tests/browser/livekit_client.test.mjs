@@ -15,6 +15,7 @@ import { SignJWT } from 'jose';
 import { RoomServiceClient } from 'livekit-server-sdk';
 
 import { LkPage, User, closeAll, http, outputDir, show, sleep, startCohostd, token, waitUntil } from './harness.mjs';
+import { after0, assertRendering, fmt, has, pageNow, trackOf } from './livekit_assert.mjs';
 
 const ROOM = 'lk-room-1';
 const R = { CLIENT_INITIATED: 1, DUPLICATE_IDENTITY: 2, PARTICIPANT_REMOVED: 4, ROOM_DELETED: 5 };
@@ -39,42 +40,6 @@ after(async () => {
   await closeAll(Object.values(chrome));
   if (server) await server.stop();
 });
-
-const fmt = (evs) => evs.map((e) => `${e.t}:${e.ev}${e.identity ? `(${e.identity}${e.kind ? `/${e.kind}` : ''})` : ''}` +
-  `${e.reasonName ? `=${e.reasonName}` : ''}`).join(' ');
-const after0 = (evs, t0) => evs.filter((e) => e.t >= t0);
-const has = (evs, ev, extra = {}) => evs.some((e) => e.ev === ev && Object.entries(extra).every(([k, v]) => e[k] === v));
-const pageNow = (p) => p.page.evaluate(() => Math.round(performance.now()));
-const trackOf = (r, kind) => r.tracks.find((t) => t.kind === kind) ?? {};
-
-/** Waits until `page` decodes `identity`'s video (optionally at w x h) and then sees it advance. */
-async function assertRendering(t, page, identity, { width, height, timeoutMs = 30_000 } = {}) {
-  const first = await waitUntil(() => page.remote(identity), (r) => {
-    const v = trackOf(r, 'video').inbound;
-    const el = r.video;
-    return v && v.framesDecoded > 0 && el && el.videoWidth > 0 &&
-      (width === undefined || (v.frameWidth === width && v.frameHeight === height &&
-        el.videoWidth === width && el.videoHeight === height));
-  }, { timeoutMs, intervalMs: 300, what: `${page.name}: ${identity}'s video decoded${width ? ` at ${width}x${height}` : ''}` });
-  await sleep(1_000);
-  const second = await page.remote(identity);
-  const v0 = trackOf(first, 'video').inbound;
-  const v1 = trackOf(second, 'video').inbound ?? {};
-  const a0 = trackOf(first, 'audio').inbound ?? {};
-  const a1 = trackOf(second, 'audio').inbound ?? {};
-  t.diagnostic(`${page.name} <- ${identity}: video ${v1.frameWidth}x${v1.frameHeight} decoded ${v0.framesDecoded}->` +
-    `${v1.framesDecoded} fps=${v1.framesPerSecond} lost=${v1.packetsLost} pli=${v1.pliCount}; element ` +
-    `${JSON.stringify(second.video)}; audio pkts ${a0.packetsReceived}->${a1.packetsReceived}`);
-  assert.ok(v1.framesDecoded > v0.framesDecoded, `${page.name}: framesDecoded of ${identity} did not grow ` +
-    `(${v0.framesDecoded} -> ${v1.framesDecoded})`);
-  assert.ok(second.video.currentTime > first.video.currentTime, `${page.name}: <video> currentTime of ${identity} ` +
-    `did not advance (${first.video.currentTime} -> ${second.video.currentTime})`);
-  if (width !== undefined) {
-    assert.equal(`${second.video.videoWidth}x${second.video.videoHeight}`, `${width}x${height}`,
-      `${page.name}: <video> size of ${identity}`);
-  }
-  return { first, second };
-}
 
 describe('livekit-client room flow', { concurrency: 1 }, () => {
   let failed = false;

@@ -2,8 +2,9 @@
 // script, not a module). Load it after the livekit-client UMD build (global `LivekitClient`); it
 // defines `window.lk`:
 //
-// - connect({url, token, publish, videoResolution, roomOptions, timeoutMs}): a fresh Room (any
-//   earlier one is disconnected first), every RoomEvent of interest recorded in `events`, remote
+// - connect({url, token, publish, videoResolution, roomOptions, connectOptions, timeoutMs}): a
+//   fresh Room (any earlier one is disconnected first; `connectOptions` go to room.connect), every
+//   RoomEvent of interest recorded in `events`, remote
 //   video tracks attached to a <video> per publisher identity. Resolves {ok, ms, error, reason,
 //   identity, sid}; `ms` is the time room.connect() took. With `publish`, camera + mic are enabled
 //   (livekit-client defaults: 1280x720 with q/h/f simulcast) before it resolves.
@@ -76,6 +77,7 @@
     room.on(E.TrackSubscriptionFailed, (sid, p, err) => log('TrackSubscriptionFailed', { identity: p?.identity, sid, error: String(err) }));
     room.on(E.LocalTrackPublished, (pub) => log('LocalTrackPublished', { kind: pub.kind, sid: pub.trackSid }));
     room.on(E.LocalTrackUnpublished, (pub) => log('LocalTrackUnpublished', { kind: pub.kind, sid: pub.trackSid }));
+    room.on(E.LocalTrackSubscribed, (pub) => log('LocalTrackSubscribed', { kind: pub.kind, sid: pub.trackSid }));
     room.on(E.ParticipantPermissionsChanged, (prev, p) => log('ParticipantPermissionsChanged', {
       identity: p.identity, canPublish: p.permissions?.canPublish, canSubscribe: p.permissions?.canSubscribe,
       local: p === room.localParticipant,
@@ -111,7 +113,7 @@
   }
 
   async function connect({ url, token, publish = false, videoResolution = null, roomOptions = {},
-    timeoutMs = 20_000, watchFirstFrame = false } = {}) {
+    connectOptions = {}, timeoutMs = 20_000, watchFirstFrame = false } = {}) {
     if (state.room) {
       try { await state.room.disconnect(); } catch { /* already gone */ }
     }
@@ -127,7 +129,7 @@
     log('connect.start');
     try {
       await Promise.race([
-        room.connect(url, token),
+        room.connect(url, token, connectOptions),
         new Promise((_, rej) => setTimeout(() => rej(new Error(`connect took over ${timeoutMs} ms`)), timeoutMs)),
       ]);
     } catch (e) {

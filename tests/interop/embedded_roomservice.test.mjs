@@ -55,10 +55,14 @@ test('a wrong secret is unauthenticated and changes nothing', async () => {
   assert.deepEqual(await client.listRooms(), []);
 });
 
-test('SendData and UpdateSubscriptions say unimplemented (no data channels or manual subscriptions yet)', async () => {
+test('SendData: accepted for an existing room (delivered to no one here), not_found for an unknown one', async () => {
   await client.createRoom({ name: 'rs-c' });
-  await assert.rejects(client.sendData('rs-c', new TextEncoder().encode('hi'), 0, {}),
-    (e) => e.status === 501 && e.code === 'unimplemented');
+  // The SDK resolves on {} (browser/livekit_data.test.mjs checks delivery to real clients).
+  await client.sendData('rs-c', new TextEncoder().encode('hi'), 0, { topic: 't', destinationIdentities: ['bob'] });
+  // 40 KB: about 54 KB of JSON, under the default http.max_body_bytes (64 KiB).
+  await client.sendData('rs-c', new Uint8Array(40_000), 1, {});
+  await assert.rejects(client.sendData('ghost', new TextEncoder().encode('hi'), 0, {}),
+    (e) => e.status === 404 && e.code === 'not_found');
   await client.deleteRoom('rs-c');
 });
 

@@ -1,11 +1,13 @@
-// The embedded SFU's LiveKit signalling (/rtc/v1) at the protocol level, with @livekit/protocol's
-// own message classes over a plain WebSocket (no browser): join, refresh_token, keep-alive,
-// refusals and bad frames. tests/browser/livekit_client.test.mjs covers media with the real client.
+// The embedded SFU's LiveKit signalling (/rtc/v1, and /rtc for two peer connections) at the
+// protocol level, with @livekit/protocol's own message classes over a plain WebSocket (no browser):
+// join, refresh_token, keep-alive, refusals and bad frames, the server's first subscriber offer,
+// and the participant_connection_aborted webhook. tests/browser/livekit_client.test.mjs and
+// livekit_two_pc.test.mjs cover media with the real client.
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 
 import { Ping, SignalRequest, SignalResponse } from '@livekit/protocol';
-import { AccessToken, TokenVerifier } from 'livekit-server-sdk';
+import { AccessToken, RoomServiceClient, TokenVerifier } from 'livekit-server-sdk';
 import WebSocket from 'ws';
 
 import { API_KEY, startCohostd } from './harness.mjs';
@@ -23,9 +25,12 @@ async function tokenFor(identity, room, secret = server.apiSecret, grant = {}) {
   return at.toJwt();
 }
 
-/** Opens /rtc/v1 and collects decoded SignalResponses; resolves once open (or rejects). */
-function open(token) {
-  const url = `${server.baseUrl.replace('http', 'ws')}/rtc/v1?access_token=${encodeURIComponent(token)}`;
+/**
+ * Opens /rtc/v1 (or `path`, with `query` appended) and collects decoded SignalResponses; resolves
+ * once open (or rejects).
+ */
+function open(token, path = '/rtc/v1', query = '') {
+  const url = `${server.baseUrl.replace('http', 'ws')}${path}?access_token=${encodeURIComponent(token)}${query}`;
   const ws = new WebSocket(url);
   ws.binaryType = 'arraybuffer';
   const messages = [];
@@ -136,5 +141,99 @@ test('bad tokens are refused before the upgrade with 401 and the reason', async 
   assert.equal(ok.status, 200);
   assert.equal(await ok.text(), 'success');
   const v0 = await fetch(`${server.baseUrl}/rtc/validate?access_token=${encodeURIComponent(await tokenFor('x', 'y'))}`);
-  assert.equal(v0.status, 404, 'the two-peer-connection mode is not served');
+  assert.equal(v0.status, 200, 'the two-peer-connection mode (/rtc) is served');
+  assert.equal(v0.headers.get('access-control-allow-origin'), '*');
+  const v0bad = await fetch(`${server.baseUrl}/rtc/validate?access_token=${encodeURIComponent(forged)}`);
+  assert.equal(v0bad.status, 401);
+  assert.match(await v0bad.text(), /signature/);
+});
+
+// The v0 query string of livekit-client 2.23.0 in headless Chromium (livekit-protocol.md §4.1).
+const V0_QUERY = '&auto_subscribe=1&sdk=js&version=2.23.0&protocol=17&client_protocol=2';
+
+test('/rtc (two peer connections): join says subscriber_primary and fast_publish, then the SFU offers the subscriber PC',
+  async () => {
+    const c = open(await tokenFor('v0-alice', 'v0-room'), '/rtc', V0_QUERY);
+    await c.opened;
+    const join = await c.next(() => true);
+    assert.equal(join.message.case, 'join', 'the first message is the JoinResponse');
+    assert.equal(join.message.value.subscriberPrimary, true);
+    assert.equal(join.message.value.fastPublish, true);
+    const offer = await c.next((m) => m.message.case === 'offer');
+    const o = offer.message.value;
+    assert.equal(o.type, 'offer');
+    assert.equal(o.id, 1);
+    // Nothing is published yet: the data section alone, which the client's PC connects on.
+    assert.match(o.sdp, /^a=ice-lite\r$/m);
+    assert.match(o.sdp, /^m=application \d+ UDP\/DTLS\/SCTP webrtc-datachannel\r$/m);
+    assert.match(o.sdp, /^a=setup:actpass\r$/m);
+    assert.match(o.sdp, /^a=candidate:.* typ host\r$/m);
+    assert.doesNotMatch(o.sdp, /^m=(audio|video)/m);
+    assert.deepEqual(Object.keys(o.midToTrackId), []);
+    // A garbage answer is refused and changes nothing; the session stays up.
+    c.send({ case: 'answer', value: { type: 'answer', sdp: 'v=0 not sdp', id: 1 } });
+    c.send({ case: 'ping', value: 1n });
+    await c.next((m) => m.message.case === 'pong');
+    c.ws.close();
+
+    // Without canSubscribe the publisher PC is primary and no subscriber PC is offered.
+    const d = open(await tokenFor('v0-pub', 'v0-room', server.apiSecret, { canSubscribe: false }), '/rtc', V0_QUERY);
+    await d.opened;
+    const dj = await d.next((m) => m.message.case === 'join');
+    assert.equal(dj.message.value.subscriberPrimary, false);
+    assert.equal(dj.message.value.fastPublish, true);
+    d.send({ case: 'ping', value: 2n });
+    await d.next((m) => m.message.case === 'pong');
+    assert.ok(!d.messages.some((m) => m.message.case === 'offer'), 'an offer without canSubscribe');
+    d.ws.close();
+  });
+
+/** `GET /metrics`: the value of `cohost_livekit_webhooks_total` summed over results, for `event`. */
+async function webhookCount(event) {
+  const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) {
+    const m = /^cohost_livekit_webhooks_total\{(.*)\} (\d+)/.exec(line);
+    if (m && m[1].includes(`event="${event}"`)) n += Number(m[2]);
+  }
+  return n;
+}
+
+test('a participant whose media never connects is reported with participant_connection_aborted, not participant_left',
+  async () => {
+    const aborted0 = await webhookCount('participant_connection_aborted');
+    const left0 = await webhookCount('participant_left');
+    for (const [path, query] of [['/rtc/v1', ''], ['/rtc', V0_QUERY]]) {
+      const c = open(await tokenFor(`abort-${path.length}`, 'abort-room'), path, query);
+      await c.opened;
+      await c.next((m) => m.message.case === 'join');
+      c.ws.close();  // gone without a leave, before any media
+    }
+    const deadline = Date.now() + 5000;
+    while (await webhookCount('participant_connection_aborted') < aborted0 + 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // At least ours (the closes of earlier tests may land in the same counter).
+    assert.ok(await webhookCount('participant_connection_aborted') >= aborted0 + 2);
+    assert.equal(await webhookCount('participant_left'), left0, 'participant_left for a participant never connected');
+  });
+
+test('RoomService UpdateSubscriptions: accepted for a participant, not_found for an unknown one or room', async () => {
+  const svc = new RoomServiceClient(server.baseUrl, API_KEY, server.apiSecret);
+  const c = open(await tokenFor('sub-manual', 'sub-room'), '/rtc', V0_QUERY.replace('auto_subscribe=1', 'auto_subscribe=0'));
+  await c.opened;
+  await c.next((m) => m.message.case === 'join');
+  // Nothing is published: the subscription is kept for the track, and no new offer is needed.
+  await svc.updateSubscriptions('sub-room', 'sub-manual', ['TR_later'], true);
+  await assert.rejects(svc.updateSubscriptions('sub-room', 'nobody', ['TR_x'], true),
+    (e) => e.status === 404 && e.code === 'not_found');
+  await assert.rejects(svc.updateSubscriptions('no-room', 'sub-manual', ['TR_x'], true),
+    (e) => e.status === 404 && e.code === 'not_found');
+  const wrong = new RoomServiceClient(server.baseUrl, API_KEY, 'q'.repeat(40));
+  await assert.rejects(wrong.updateSubscriptions('sub-room', 'sub-manual', ['TR_x'], false), (e) => e.status === 401);
+  c.send({ case: 'ping', value: 3n });
+  await c.next((m) => m.message.case === 'pong');
+  const offers = c.messages.filter((m) => m.message.case === 'offer');
+  assert.equal(offers.length, 1, 'only the first subscriber offer: nothing changed');
+  c.ws.close();
 });

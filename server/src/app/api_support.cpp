@@ -140,24 +140,4 @@ int page_limit(const http::Request& req) {
     return n;
 }
 
-std::string media_url(const Config& cfg, const http::Request& req) {
-    if (!cfg.media_public_url.empty()) return cfg.media_public_url;
-    if (cfg.media_mode == MediaMode::Livekit) {
-        const std::string& u = cfg.livekit_url;
-        if (u.starts_with("https://")) return "wss://" + u.substr(8);
-        if (u.starts_with("http://")) return "ws://" + u.substr(7);
-        return u;
-    }
-    const std::string_view host = req.header(boost::beast::http::field::host);
-    const bool valid = !host.empty() && host.size() <= 255 &&
-                       host.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-                           std::string_view::npos;
-    if (valid) return "ws://" + std::string(host);
-    std::string addr = cfg.http_addr;
-    if (addr.starts_with("0.0.0.0:")) addr = "127.0.0.1:" + addr.substr(8);
-    if (addr.starts_with("[::]:")) addr = "[::1]:" + addr.substr(5);
-    return "ws://" + addr;
-}
-
 }  // namespace cohost::server::app::detail

@@ -5,7 +5,6 @@
 #include <optional>
 #include <string>
 
-#include "cohost/server/config.hpp"
 #include "cohost/server/http/router.hpp"
 #include "cohost/server/rooms/errors.hpp"
 
@@ -36,12 +35,6 @@ void only_fields(const boost::json::object& body, std::initializer_list<std::str
 
 /// Counts UTF-8 code points; nullopt for invalid UTF-8.
 [[nodiscard]] std::optional<std::size_t> utf8_length(std::string_view s);
-
-/// The LiveKit URL handed out with media credentials: `media.public_url` when set; otherwise in
-/// embedded mode `ws://` + the request's `Host` (the address this client reached cohostd on; a
-/// missing or malformed Host falls back to `http.addr`), in livekit mode `livekit.url` with its
-/// http(s) scheme turned into ws(s).
-[[nodiscard]] std::string media_url(const Config& cfg, const http::Request& req);
 
 [[noreturn]] void refuse(rooms::Errc code, std::string message, boost::json::object details = {});
 [[noreturn]] void refuse_field(std::string_view field, std::string message);

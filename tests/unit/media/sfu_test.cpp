@@ -13,6 +13,7 @@
 #include "cohost/media/testkit/synthetic_peer.hpp"
 #include "cohost/wire/sdp.hpp"
 #include "cohost/wire/stun.hpp"
+#include "unit/media/sfu_fixture.hpp"
 
 namespace cohost::media {
 namespace {
@@ -20,32 +21,10 @@ namespace {
 using testkit::PeerOptions;
 using testkit::SyntheticPeer;
 
-class SfuTest : public ::testing::Test {
+class SfuTest : public test_support::SfuFixture {
 protected:
-    void SetUp() override {
-        MediaConfig cfg;
-        cfg.udp_port = 0;
-        cfg.workers = 1;
+    void configure(MediaConfig& cfg) override {
         cfg.consent_timeout = std::chrono::milliseconds(1500);
-        server_ = std::make_unique<MediaServer>(cfg);
-        server_->start();
-        cert_ = DtlsCertificate::generate();
-    }
-    void TearDown() override {
-        peers_.clear();
-        server_->stop();
-    }
-
-    /// Runs the client loop until `done()` or `timeout`; true when done.
-    bool run_until(const std::function<bool()>& done,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            ioc_.run_for(std::chrono::milliseconds(5));
-            if (ioc_.stopped()) ioc_.restart();
-            if (done()) return true;
-        }
-        return false;
     }
 
     /// Creates a session for a new peer and connects it; returns the peer and its resource id.
@@ -60,11 +39,6 @@ protected:
         EXPECT_TRUE(run_until([&] { return p.connected(); })) << "ICE/DTLS did not connect";
         return p;
     }
-
-    boost::asio::io_context ioc_;
-    std::unique_ptr<MediaServer> server_;
-    std::shared_ptr<const DtlsCertificate> cert_;
-    std::vector<std::unique_ptr<SyntheticPeer>> peers_;
 };
 
 TEST_F(SfuTest, ForwardsAudioAndVideoToEverySubscriberWithTheirOwnSsrc) {

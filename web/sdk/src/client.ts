@@ -10,8 +10,8 @@ import { Http, normalizeBaseUrl, type FetchLike } from './http.js';
 import { LiveRegistry, type LiveTiming, type LiveValue } from './live.js';
 import { MediaSession, createPreview, type Preview, type PreviewOptions, type SessionOptions } from './media.js';
 import type {
-  ChatMessage, DevLoginResponse, Invitation, InvitationList, InvitationStatus, RealtimeEvent, Room, StageEventData, StageMember,
-  User,
+  ChatMessage, DevLoginResponse, Invitation, InvitationList, InvitationStatus, RealtimeEvent, Room, RoomProducts,
+  StageEventData, StageMember, User,
 } from './models.js';
 import { Realtime, type RealtimeOptions, type WebSocketConstructor } from './realtime.js';
 import { CohostApi } from './rest.js';

@@ -10,6 +10,10 @@ export {
   Realtime, type EventListener, type RealtimeError, type RealtimeOptions, type RealtimeState, type SubscribeHandlers,
   type WebSocketConstructor, type WebSocketLike,
 } from './realtime.js';
+export {
+  applyChatEvent, applyModerationEvent, applyProductsEvent, parseReactionBurst, type ChatOptions, type ModerationMap,
+  type ReactionBurst,
+} from './engagement_live.js';
 export { RealtimeTopicError, type LiveTiming, type LiveValue } from './live.js';
 export {
   MediaSession, Preview, createPreview, disconnectReasonName, type ConnectionQualityName, type MediaParticipant,

@@ -23,6 +23,8 @@ export const API_KEY = 'APIsdktest';
 
 export interface Server {
   baseUrl: string;
+  /** The HS256 secret cohostd was started with (to mint app-backend tokens). */
+  apiSecret: string;
   pid: number;
   /** stderr+stdout tail, for failure messages. */
   output(): string;
@@ -60,8 +62,9 @@ function randomSecret(): string {
  */
 export async function startCohostd(opts: { config?: string } = {}): Promise<Server> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cohost-sdk-'));
+  const apiSecret = randomSecret();
   const args = ['--http-addr', '127.0.0.1:0', '--udp-port', '0', '--data-dir', dataDir, '--api-key', API_KEY,
-    '--api-secret', randomSecret(), '--dev-login'];
+    '--api-secret', apiSecret, '--dev-login'];
   if (opts.config !== undefined) {
     const file = join(dataDir, 'test-config.yaml');
     writeFileSync(file, opts.config);
@@ -96,6 +99,7 @@ export async function startCohostd(opts: { config?: string } = {}): Promise<Serv
   });
   return {
     baseUrl,
+    apiSecret,
     pid: child.pid ?? 0,
     output: () => output,
     async stop() {

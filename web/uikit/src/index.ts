@@ -21,3 +21,13 @@ export {
   type CountdownProps,
 } from './widgets.js';
 export { errorMessage, initials } from './util.js';
+// Engagement: chat, reactions, products (README "Engagement components").
+export type * from './engagement_types.js';
+export { LiveChat, type LiveChatProps } from './LiveChat.js';
+export { FloatingReactions, allocateFloats, type FloatingReactionsProps, type FloatItem } from './FloatingReactions.js';
+export { ReactionGlyph, DEFAULT_REACTIONS, REACTION_LABELS, reactionLabel } from './reaction_icons.js';
+export { ProductShelf, type ProductShelfProps } from './ProductShelf.js';
+export { ProductManager, ProductPermissionToggle, type ProductManagerProps, type ProductPermissionToggleProps } from './ProductManager.js';
+export {
+  engagementErrorMessage, formatPrice, messagePermissions, messageLength, currentRole, type MessagePermissions,
+} from './engagement_util.js';

@@ -146,8 +146,9 @@ public:
     void start() noexcept;
 
     /// Processes one received datagram holding DTLS records (first byte 20..63, RFC 7983).
-    /// Drives the handshake (replies leave through `SendFn`); once connected, handles alerts and
-    /// retransmitted final flights (application data is discarded: there are no data channels).
+    /// Drives the handshake (replies leave through `SendFn`); once connected, handles alerts,
+    /// retransmitted final flights and application data, which goes to the `DataFn` (one call
+    /// per record: an SCTP packet for data channels) or is discarded when none is set.
     /// Invalid records are dropped silently as RFC 6347 §4.1.2.7 says; a fatal alert, a
     /// malformed handshake message or a fingerprint mismatch gives Failed with `error()` set;
     /// a close_notify gives Closed. A server in state New starts implicitly; a client in
@@ -162,6 +163,16 @@ public:
     /// Retransmits the last flight if its timer has expired (a call before the deadline does
     /// nothing). Too many expiries fail the transport ("handshake timed out").
     void handle_timeout() noexcept;
+
+    /// Receives the application data of each record once connected (RFC 8261: SCTP packets).
+    /// Called synchronously from inside `feed()`; it may call `send_data()` but must not
+    /// destroy or close the transport, and must not throw.
+    using DataFn = std::function<void(std::span<const std::byte> data)>;
+    /// Sets (or clears, with an empty function) the application data handler.
+    void set_data_handler(DataFn handler) { data_ = std::move(handler); }
+    /// Sends `data` as one application data record (one datagram) when Connected. False in any
+    /// other state, for an empty or oversized (> 16,384 bytes) record, or when OpenSSL fails.
+    bool send_data(std::span<const std::byte> data) noexcept;
 
     [[nodiscard]] State state() const noexcept { return state_; }
     /// Why the transport Failed (fingerprint mismatch, alert received, timeout, OpenSSL
@@ -196,6 +207,7 @@ private:
     bool fingerprint_ok_ = false;
     std::span<const std::byte> inbound_;  // the datagram OpenSSL may read now
     SrtpKeyMaterial keys_;
+    DataFn data_;  // application data handler (data channels)
 };
 
 }  // namespace cohost::media

@@ -39,7 +39,10 @@ struct MediaConfig {
 /// Publish: WHIP (receive only). Subscribe: WHEP (send only; bound to the room's tracks
 /// automatically). Participant: a LiveKit single peer connection that publishes and receives;
 /// renegotiated by each client offer, its receive sections are bound only while answering.
-enum class SessionKind : std::uint8_t { Publish, Subscribe, Participant };
+/// ParticipantSubscriber: the subscriber peer connection of LiveKit's two-peer-connection mode;
+/// the SFU offers it (create_subscriber_session), the client answers (it is never created by
+/// create_session).
+enum class SessionKind : std::uint8_t { Publish, Subscribe, Participant, ParticipantSubscriber };
 
 /// Per-offer context of a Participant session (from LiveKit signalling).
 struct ParticipantContext {
@@ -47,6 +50,22 @@ struct ParticipantContext {
     /// Tracks announced by `add_track` and not yet seen in an offer: cid (the msid track id of
     /// the sendonly section) → track sid ("TR_…"). Matched sections take the sid.
     std::vector<std::pair<std::string, std::string>> pending_tracks;
+    /// LiveKit grants for data channels: the DataPackets it sends are forwarded only with
+    /// `can_publish_data`; a `hidden` sender's are forwarded without its identity.
+    bool can_publish_data = true;
+    bool hidden = false;
+    /// The track sids this participant may receive (manual subscriptions); nullopt: every track
+    /// of the room (LiveKit auto-subscribe with no track unsubscribed).
+    std::optional<std::vector<std::string>> subscribed_tracks;
+};
+
+/// A LiveKit `DataPacket` to deliver to participants of a room (RoomService SendData).
+struct DataDelivery {
+    std::string packet;  ///< the serialized DataPacket, sent as one binary message
+    bool lossy = false;  ///< on the receivers' `_lossy` channel, else `_reliable`
+    /// Receivers: participants whose identity or participant sid is listed; both empty = all.
+    std::vector<std::string> destination_identities;
+    std::vector<std::string> destination_sids;
 };
 
 /// A track a Participant offer started publishing.
@@ -74,6 +93,21 @@ struct SessionAnswer {
     std::vector<std::string> unpublished;       ///< track sids this offer ended
 };
 
+/// The outcome of a step of a server-offered session (create_subscriber_session and the calls
+/// after it). On failure `status` is 400 (bad answer), 404 (unknown session), 409 (no offer is
+/// waiting for an answer, or the answer is for another offer) or 503, with `code`/`message`.
+struct ServerOfferUpdate {
+    int status = 200;
+    std::string code;
+    std::string message;
+    std::string resource_id;
+    std::string offer_sdp;       ///< the next offer to send; empty: nothing to offer now
+    std::uint32_t offer_id = 0;  ///< its id (the client's answer echoes it)
+    /// The offer's live sections: mid → track sid (LiveKit `mid_to_track_id`).
+    std::vector<std::pair<std::string, std::string>> mid_to_track_id;
+    std::vector<std::string> confirmed;  ///< track sids the client's answer just accepted
+};
+
 /// How many more receive sections of each kind a Participant needs to get every track of its
 /// room it does not receive yet (LiveKit `media_sections_requirement`).
 struct SectionNeeds {
@@ -92,6 +126,12 @@ struct MediaStats {
     std::uint64_t keyframe_requests = 0;
     std::uint64_t dropped_test = 0;
     std::uint64_t srtp_errors = 0;
+    // data channels (LiveKit DataPackets)
+    std::uint64_t data_in = 0;         ///< messages received on data channels
+    std::uint64_t data_out = 0;        ///< DataPackets sent to participants
+    std::uint64_t data_malformed = 0;  ///< received packets that are not DataPackets
+    std::uint64_t data_refused = 0;    ///< from senders without canPublishData
+    std::uint64_t data_dropped = 0;    ///< not forwarded or not deliverable (see worker_data.cpp)
 };
 
 class MediaServer {
@@ -117,8 +157,31 @@ public:
     [[nodiscard]] SessionAnswer renegotiate(const std::string& room, const std::string& resource_id,
                                             std::string_view offer_sdp,
                                             const ParticipantContext& context);
-    /// See SectionNeeds; all zero for unknown sessions.
-    [[nodiscard]] SectionNeeds section_needs(const std::string& room, const std::string& resource_id);
+    /// See SectionNeeds; all zero for unknown sessions. With `subscribed_tracks`, only those
+    /// tracks count (manual subscriptions).
+    [[nodiscard]] SectionNeeds section_needs(
+        const std::string& room, const std::string& resource_id,
+        const std::optional<std::vector<std::string>>& subscribed_tracks = std::nullopt);
+
+    /// LiveKit two peer connections: creates the subscriber connection of a participant and
+    /// its first offer (a data section plus a sendonly section per track of `tracks` found in
+    /// the room; see negotiate_offer.hpp). Thread-safe.
+    [[nodiscard]] ServerOfferUpdate create_subscriber_session(const std::string& room,
+                                                              const std::string& identity,
+                                                              const ParticipantContext& context,
+                                                              std::vector<std::string> tracks);
+    /// Sets the track sids a subscriber connection should carry. Returns the next offer when
+    /// that changes its sections and no offer is waiting for an answer (else the change waits
+    /// for the answer). Tracks that left the room end their sections here too.
+    [[nodiscard]] ServerOfferUpdate set_subscriber_tracks(const std::string& room,
+                                                          const std::string& resource_id,
+                                                          std::vector<std::string> tracks);
+    /// Applies the client's answer (`answer_id` = the offer id it answers; 0 = the waiting one).
+    /// The first answer starts the transport (ICE, DTLS). May return the next offer.
+    [[nodiscard]] ServerOfferUpdate apply_subscriber_answer(const std::string& room,
+                                                            const std::string& resource_id,
+                                                            std::string_view answer_sdp,
+                                                            std::uint32_t answer_id);
     /// Ends a session of `room` (DTLS close_notify, tracks ended for subscribers). False when
     /// no such session exists in that room, or it is not of `kind` / not `identity`'s (when
     /// given: a WHIP resource cannot be deleted through /whep, nor by another user).
@@ -136,7 +199,20 @@ public:
     /// a participant becomes active.
     void set_connected_handler(std::function<void(const std::string& room, const std::string& id)> h);
 
+    /// Delivers a DataPacket to the participants of `room` it addresses (RoomService
+    /// SendData). Reliable packets wait (bounded) for a receiver's `_reliable` channel to open.
+    /// Returns how many participants it was sent or queued to. Thread-safe.
+    std::size_t send_data(const std::string& room, DataDelivery delivery);
+    /// Changes whether a Participant session's DataPackets are forwarded (RoomService
+    /// UpdateParticipant permission). False when the session does not exist.
+    bool set_data_permission(const std::string& room, const std::string& resource_id,
+                             bool can_publish_data);
+
     [[nodiscard]] MediaStats stats() const;
+    /// Rooms currently pinned to a worker. A room is unpinned when a delete_session (or a
+    /// refused first session) leaves its worker without it; rooms emptied by consent timeouts
+    /// stay pinned until then (a few bytes each).
+    [[nodiscard]] std::size_t pinned_rooms() const;
     /// The bound UDP port of each worker (after start()).
     [[nodiscard]] std::vector<std::uint16_t> udp_ports() const;
 

@@ -7,6 +7,10 @@
 /// `add_track` gets `track_published`; a participant that must receive new tracks is sent
 /// `media_sections_requirement` after the publisher's `update`, so it re-offers and the answer
 /// binds them (ParticipantInfo always reaches a subscriber before the SDP that carries a track).
+/// The two-peer-connection mode (`/rtc`) answers the publisher PC the same way and offers the
+/// subscriber PC itself (a `ParticipantSubscriber` session, one offer outstanding at a time).
+/// Subscriptions follow `auto_subscribe` unless the client (UpdateSubscription) or RoomService
+/// (UpdateSubscriptions) names tracks; publishers get `track_subscribed` once per track.
 ///
 /// Threading: everything runs on the control thread (the executor of the accepted streams);
 /// calls into `MediaServer` wait briefly for the room's media worker. Not thread-safe otherwise.
@@ -50,17 +54,21 @@ public:
     SignalServer(const SignalServer&) = delete;
     SignalServer& operator=(const SignalServer&) = delete;
 
-    /// Takes over an upgraded `/rtc/v1` connection (control thread). A bad token gets an HTTP
-    /// 401 before the upgrade (the client then asks `/rtc/v1/validate` why).
+    /// Takes over an upgraded `/rtc/v1` connection (control thread), or with
+    /// `two_peer_connections` a `/rtc` one (livekit-client `singlePeerConnection: false` and its
+    /// fallback: settings in the query, the SFU offers the subscriber PC). A bad token gets an
+    /// HTTP 401 before the upgrade (the client then asks `/rtc/v1/validate` or `/rtc/validate`
+    /// why).
     void accept(boost::beast::tcp_stream stream,
                 boost::beast::http::request<boost::beast::http::string_body> request,
-                std::map<std::string, std::string> query);
+                std::map<std::string, std::string> query, bool two_peer_connections = false);
     /// `GET /rtc/v1/validate` and `/rtc/validate`: {200, "success"} or {401, why}.
     [[nodiscard]] std::pair<int, std::string> validate(
         const std::map<std::string, std::string>& query) const;
 
     /// Where LiveKit webhook events go (`room_started`, `participant_joined`, `track_published`,
-    /// `track_unpublished`, `participant_left`, `room_finished`): each call gets one
+    /// `track_unpublished`, `participant_left` or, for a participant whose media never
+    /// connected, `participant_connection_aborted`, `room_finished`): each call gets one
     /// `WebhookEvent` as protobuf-JSON (camelCase, like LiveKit's). Called on the control thread;
     /// the sink must not call back into the SignalServer synchronously (post it).
     void set_event_sink(std::function<void(std::string event_json)> sink);

@@ -10,6 +10,7 @@ import {
 import type { Invitation, MediaSession, Preview, Room, StageMember } from '@cohost/sdk';
 import type { Session } from '../auth.js';
 import { errorText, useLive, useOwned, useTopic, type RealtimeEvent } from '../live.js';
+import { EngagementPanel, RoomReactions, StagePermissions } from './Engagement.js';
 import { InvitePanel } from './InvitePanel.js';
 import { MediaToggles } from './MediaToggles.js';
 import { navigate } from '../router.js';
@@ -222,6 +223,8 @@ function HostLive({ session, room, broadcast, mediaState, onRoom, notices, push,
           <CoHostStage members={stage} participants={participants} localUserId={meUserId} canRemove onRemove={remove} />
           <ReconnectingOverlay state={mediaState} />
         </div>
+        <RoomReactions client={client} roomId={roomId} />
+        <StagePermissions client={client} roomId={roomId} stage={stage} />
         <Notices notices={notices} />
         {error && <p className="demo-error" role="alert" data-testid="host-error">{error}</p>}
         <div className="demo-controls">
@@ -252,6 +255,7 @@ function HostLive({ session, room, broadcast, mediaState, onRoom, notices, push,
           )}
         </div>
       </div>
+      <EngagementPanel session={session} room={room} stage={stage} />
       {inviteOpen && (
         <aside className="demo-room__panel" aria-label="Invite a co-host">
           <InvitePanel

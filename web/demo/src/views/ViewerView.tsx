@@ -13,6 +13,7 @@ import type { MediaSession, Preview, Room, StageMember } from '@cohost/sdk';
 import type { Session } from '../auth.js';
 import { useRoomInvitation } from '../invitation.js';
 import { errorText, useLive, useMediaSession, useOwned, useTopic, type RealtimeEvent } from '../live.js';
+import { EngagementPanel, RoomReactions, RoomShelf } from './Engagement.js';
 import { MediaToggles } from './MediaToggles.js';
 import { Notices, useNotices } from './Notices.js';
 
@@ -225,6 +226,8 @@ export function ViewerView({ session, room, recheck }: { session: Session; room:
           {room.status === 'idle' && <p className="demo-stage-note">The host is not live yet.</p>}
           {room.status === 'reconnecting' && <p className="demo-stage-note">The host is reconnecting…</p>}
         </div>
+        <RoomReactions client={client} roomId={roomId} />
+        <RoomShelf client={client} roomId={roomId} />
         <Notices notices={notices} />
         {watch.error && !onStage && <p className="demo-error" role="alert">Cannot watch: {watch.error}</p>}
         {onStage && (
@@ -234,6 +237,7 @@ export function ViewerView({ session, room, recheck }: { session: Session; room:
           </div>
         )}
       </div>
+      <EngagementPanel session={session} room={room} stage={stage ?? []} />
       {!onStage && invitation && (
         <div className="demo-banner-slot">
           <InvitationBanner
