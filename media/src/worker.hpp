@@ -97,6 +97,10 @@ struct DownTrack {
     wire::rtp::ExtensionIdMap ext_map;  ///< source ids → this section's ids
     std::uint8_t abs_send_time_id = 0;  ///< on the outgoing packet (after mapping), to restamp
     bool had_source = false;
+    /// Participant sessions: unbound from a track the client's current description still shows
+    /// on this section. Not rebound until an answer has made it inactive (then with a new SSRC),
+    /// else the client never sees a new track there (no `ontrack`, stale msid/SSRC).
+    bool stale = false;
     // sender report state
     std::uint32_t packets = 0;
     std::uint32_t octets = 0;

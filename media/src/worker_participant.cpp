@@ -112,6 +112,14 @@ SessionAnswer Worker::negotiate_participant(Peer& peer, const std::string& offer
         a.message = plan.error.message;
         return a;
     }
+    // Stale sections are inactive in this answer: free from now on, under a new SSRC.
+    for (auto& d : peer.downs) {
+        if (!d->stale) continue;
+        d->stale = false;
+        d->spec.ssrc = static_cast<std::uint32_t>(rng_() | 1U);
+        d->packets = 0;
+        d->octets = 0;
+    }
     // 4. Apply the answer: new published tracks, codec and extension ids of receive sections.
     for (auto& s : plan.value->sections) {
         if (s.publish) {
@@ -207,7 +215,7 @@ SectionNeeds Worker::section_needs(const std::string& room_name, const std::stri
     int free_audio = 0;
     int free_video = 0;
     for (const auto& d : peer.downs) {
-        if (!d->source) (d->spec.video ? free_video : free_audio) += 1;
+        if (!d->source && !d->stale) (d->spec.video ? free_video : free_audio) += 1;
     }
     needs.audio = std::max(0, want_audio - free_audio);
     needs.video = std::max(0, want_video - free_video);

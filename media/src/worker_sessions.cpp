@@ -156,7 +156,7 @@ void Worker::bind_free_slots(Peer& peer, Room& room, const std::vector<std::stri
     // Each unbound section takes the first published track of its kind and codec that this
     // subscriber does not already receive (tracks in publish order).
     for (auto& d : peer.downs) {
-        if (d->source) continue;
+        if (d->source || d->stale) continue;
         for (auto& t : room.tracks) {
             const bool taken = std::any_of(peer.downs.begin(), peer.downs.end(),
                                            [&](const auto& o) { return o->source == t.get(); });
@@ -230,6 +230,7 @@ void Worker::unbind_down(DownTrack& down, bool send_bye) {
         auto& v = down.source->downs;
         v.erase(std::remove(v.begin(), v.end(), &down), v.end());
         down.source = nullptr;
+        down.stale = down.peer->kind == SessionKind::Participant;
     }
     if (send_bye && down.peer->connected()) {
         const std::uint32_t ssrc = down.spec.ssrc;

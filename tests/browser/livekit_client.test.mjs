@@ -279,3 +279,29 @@ describe('RoomService (Twirp) through livekit-server-sdk', { concurrency: 1 }, (
     assert.ok(!rooms.some((r) => r.name === ROOM), `listRooms still shows ${ROOM}: ${JSON.stringify(rooms.map((r) => r.name))}`);
   });
 });
+
+describe('rejoin', { concurrency: 1 }, () => {
+  // A publisher that leaves and comes back under the same identity is rendered again by a
+  // single-PC subscriber that saw its first session (the section that carried the ended track
+  // must not be rebound while the client still shows the old track on it).
+  test('a subscriber renders a publisher again after it left and re-joined as the same identity',
+    { timeout: 90_000 }, async (t) => {
+      const ROOM2 = 'lk-rejoin-1';
+      const sub = await LkPage.open(chrome.view, 'rejoin-sub');
+      pages.rejoinSub = sub;
+      const c = await sub.connect(await token(server, { identity: 'rejoin-sub', room: ROOM2, canPublish: false }));
+      assert.ok(c.ok, `subscriber connect: ${JSON.stringify(c)}`);
+      for (let round = 1; round <= 2; round++) {
+        const pub = await LkPage.open(chrome.host, `rejoin-pub${round}`);
+        const p = await pub.connect(await token(server, { identity: 'bob', room: ROOM2 }),
+          { publish: true, videoResolution: { width: 640, height: 360, frameRate: 20 } });
+        assert.ok(p.ok, `round ${round}: bob connect: ${JSON.stringify(p)}`);
+        const r = await waitUntil(() => sub.remote('bob'), (x) => x.video && x.video.videoWidth > 0,
+          { timeoutMs: 20_000, what: `round ${round}: the subscriber decodes bob's video` });
+        t.diagnostic(`round ${round}: ${JSON.stringify(r.video)}`);
+        await pub.disconnect();
+        await pub.close();
+        await sleep(1_500);
+      }
+    });
+});
