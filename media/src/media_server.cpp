@@ -198,6 +198,17 @@ bool MediaServer::delete_session(const std::string& room, const std::string& res
     return deleted;
 }
 
+bool MediaServer::depart_session(const std::string& room, const std::string& resource_id,
+                                 std::chrono::milliseconds linger) {
+    detail::Worker* w = impl_->existing_worker(room);
+    if (w == nullptr) return false;
+    const bool departed = w->call([w, room, resource_id, linger] {
+        return w->depart_session(room, resource_id, linger);
+    }, false);
+    if (departed) impl_->prune(room);  // the room's last session: unpin it
+    return departed;
+}
+
 std::size_t MediaServer::pinned_rooms() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->room_worker.size();

@@ -343,12 +343,18 @@ void SignalServer::Impl::request_sections(SignalRoom& room, const SignalSession*
     }
 }
 
+/// How long a departed participant's transport may stay up for the client to read its `leave`
+/// and close the connection itself (livekit-client does within a few ms).
+constexpr std::chrono::milliseconds kLeaveLinger{5000};
+
 void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     if (!s->joined) return;
     s->joined = false;
     s->refresh.cancel();
-    if (!s->resource.empty()) media.delete_session(s->room, s->resource);
-    if (!s->sub_resource.empty()) media.delete_session(s->room, s->sub_resource);
+    // The session's media leaves the room now; its transport lingers so that the client
+    // handles the `leave` it was just sent before its peer connection (and data channels) close.
+    if (!s->resource.empty()) media.depart_session(s->room, s->resource, kLeaveLinger);
+    if (!s->sub_resource.empty()) media.depart_session(s->room, s->sub_resource, kLeaveLinger);
     auto it = rooms.find(s->room);
     if (it == rooms.end()) return;
     SignalRoom& room = it->second;

@@ -235,6 +235,7 @@ void Worker::on_tick() {
     const auto consent_us = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(cfg_.consent_timeout).count());
     std::vector<Peer*> expired;
+    std::vector<Peer*> departed;
     for (auto& [id, p] : peers_) {
         Peer& peer = *p;
         if (peer.dtls && !peer.closed) {
@@ -246,6 +247,10 @@ void Worker::on_tick() {
         const std::uint64_t last = peer.last_stun_us ? peer.last_stun_us : peer.created_us;
         if (now - last > consent_us) {
             expired.push_back(&peer);
+            continue;
+        }
+        if (peer.departed()) {  // its transport lingers until the peer closes it or the deadline
+            if (peer.closed || now >= peer.depart_deadline_us) departed.push_back(&peer);
             continue;
         }
         if (!peer.connected()) continue;
@@ -262,6 +267,7 @@ void Worker::on_tick() {
                                     cfg_.consent_timeout.count());
         remove_peer(*p, true);
     }
+    for (Peer* p : departed) remove_peer(*p, true);
     tick_.expires_after(std::chrono::milliseconds(20));
     tick_.async_wait([this](boost::system::error_code ec) {
         if (!ec) on_tick();

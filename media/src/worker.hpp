@@ -127,6 +127,11 @@ public:
     std::unique_ptr<DtlsTransport> dtls;
     std::unique_ptr<SrtpSession> srtp;
     bool closed = false;  ///< close_notify sent or received: only waits for DELETE / timeout
+    /// Departed (depart_session): out of its room, its tracks ended, nothing forwarded to or
+    /// from it; only the transport (ICE, DTLS, SCTP) stays up until the peer closes it or this
+    /// time passes, so a client reads the signalling `leave` before its connection drops.
+    /// 0 = in its room.
+    std::uint64_t depart_deadline_us = 0;
     // publisher side
     std::vector<PublishedTrack*> tracks;
     std::unordered_map<std::uint32_t, std::pair<PublishedTrack*, int>> ssrc_map;
@@ -143,6 +148,7 @@ public:
     std::unique_ptr<SubscriberOfferState> offer;
 
     [[nodiscard]] bool connected() const noexcept { return srtp != nullptr && !closed; }
+    [[nodiscard]] bool departed() const noexcept { return depart_deadline_us != 0; }
 };
 
 struct Room {
@@ -202,6 +208,11 @@ public:
     bool delete_session(const std::string& room, const std::string& id,
                         std::optional<SessionKind> kind = std::nullopt,
                         const std::string& identity = {});
+    /// Takes a session out of its room now (as delete_session does for the room) but keeps its
+    /// transport up for `linger`, or until the peer closes it (Peer::depart_deadline_us). A
+    /// session whose transport is not up yet is deleted at once. False when no such session.
+    bool depart_session(const std::string& room, const std::string& id,
+                        std::chrono::milliseconds linger);
     bool set_bandwidth_cap(const std::string& room, const std::string& id, std::uint64_t bps);
     [[nodiscard]] MediaStats stats() const;
     [[nodiscard]] bool has_room(const std::string& room) const { return rooms_.count(room) != 0; }
@@ -253,6 +264,9 @@ private:
     /// Source extension ids → the down track's negotiated ids (called again after a new answer).
     void map_extensions(DownTrack& down, const PublishedTrack& track);
     void unbind_down(DownTrack& down, bool send_bye);
+    /// Takes the peer out of its room: its down tracks unbound, its tracks unpublished (BYE to
+    /// their subscribers), the room dropped when it was the last. Once per peer.
+    void detach_from_room(Peer& peer);
     void remove_peer(Peer& peer, bool notify);
     void on_connected(Peer& peer);
 

@@ -119,6 +119,10 @@ void Worker::on_data_message(Peer& peer, const DataChannel& channel,
         ++stats_.data_dropped;
         return;
     }
+    if (peer.departed()) {  // out of its room: nothing it sends is forwarded
+        ++stats_.data_dropped;
+        return;
+    }
     if (!peer.data.can_publish_data) {
         ++stats_.data_refused;
         core::logger("media")->debug(
@@ -219,7 +223,7 @@ std::size_t Worker::send_data(const std::string& room_name, const DataDelivery& 
 bool Worker::set_data_permission(const std::string& room, const std::string& id,
                                  bool can_publish_data) {
     const auto it = peers_.find(id);
-    if (it == peers_.end() || it->second->room != room) return false;
+    if (it == peers_.end() || it->second->room != room || it->second->departed()) return false;
     it->second->data.can_publish_data = can_publish_data;
     return true;
 }

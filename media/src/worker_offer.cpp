@@ -174,7 +174,7 @@ std::pair<Peer*, Room*> Worker::offer_session(const std::string& room_name, cons
     auto it = peers_.find(id);
     auto room_it = rooms_.find(room_name);
     if (it == peers_.end() || it->second->room != room_name || room_it == rooms_.end() ||
-        !it->second->offer) {
+        !it->second->offer || it->second->departed()) {
         return {nullptr, nullptr};
     }
     return {it->second.get(), room_it->second.get()};

@@ -180,7 +180,7 @@ SessionAnswer Worker::renegotiate(const std::string& room_name, const std::strin
     auto it = peers_.find(id);
     auto room_it = rooms_.find(room_name);
     if (it == peers_.end() || it->second->room != room_name || room_it == rooms_.end() ||
-        it->second->kind != SessionKind::Participant) {
+        it->second->kind != SessionKind::Participant || it->second->departed()) {
         SessionAnswer a;
         a.status = 404;
         a.code = "not_found";
@@ -197,7 +197,7 @@ SectionNeeds Worker::section_needs(const std::string& room_name, const std::stri
     SectionNeeds needs;
     auto it = peers_.find(id);
     auto room_it = rooms_.find(room_name);
-    if (it == peers_.end() || room_it == rooms_.end()) return needs;
+    if (it == peers_.end() || room_it == rooms_.end() || it->second->departed()) return needs;
     Peer& peer = *it->second;
     int want_audio = 0;
     int want_video = 0;

@@ -242,7 +242,7 @@ void Worker::unbind_down(DownTrack& down, bool send_bye) {
     }
 }
 
-void Worker::remove_peer(Peer& peer, bool notify) {
+void Worker::detach_from_room(Peer& peer) {
     auto room_it = rooms_.find(peer.room);
     Room* room = room_it == rooms_.end() ? nullptr : room_it->second.get();
     if (room) {  // first, so nothing below binds this peer again
@@ -253,11 +253,15 @@ void Worker::remove_peer(Peer& peer, bool notify) {
     if (room) {
         for (PublishedTrack* t : std::vector<PublishedTrack*>(peer.tracks)) unpublish_track(*room, *t);
         bind_subscribers(*room);  // another publisher's tracks may take the freed slots
+        if (room->peers.empty()) rooms_.erase(room_it);
     }
+}
+
+void Worker::remove_peer(Peer& peer, bool notify) {
+    if (!peer.departed()) detach_from_room(peer);  // a departed peer left its room already
     if (notify && peer.dtls && !peer.closed) peer.dtls->close();
     by_ufrag_.erase(peer.local_ufrag);
     if (peer.endpoint) by_endpoint_.erase(key_of(*peer.endpoint));
-    if (room && room->peers.empty()) rooms_.erase(room_it);
     core::logger("media")->info("media: session {} ended", peer.id);
     peers_.erase(peer.id);  // destroys peer
 }
@@ -272,10 +276,29 @@ bool Worker::delete_session(const std::string& room, const std::string& id,
     return true;
 }
 
+bool Worker::depart_session(const std::string& room, const std::string& id,
+                            std::chrono::milliseconds linger) {
+    auto it = peers_.find(id);
+    if (it == peers_.end() || it->second->room != room) return false;
+    Peer& peer = *it->second;
+    if (peer.departed()) return true;
+    if (!peer.connected() || linger.count() <= 0) {
+        remove_peer(peer, true);
+        return true;
+    }
+    detach_from_room(peer);
+    peer.depart_deadline_us =
+        now_us() + static_cast<std::uint64_t>(
+                       std::chrono::duration_cast<std::chrono::microseconds>(linger).count());
+    core::logger("media")->info("media: session {} departed; transport closes within {} ms",
+                                peer.id, linger.count());
+    return true;
+}
+
 bool Worker::set_bandwidth_cap(const std::string& room, const std::string& id, std::uint64_t bps) {
     auto it = peers_.find(id);
     if (it == peers_.end() || it->second->room != room ||
-        it->second->kind == SessionKind::Publish)
+        it->second->kind == SessionKind::Publish || it->second->departed())
         return false;
     it->second->bandwidth_cap = bps;
     for (auto& d : it->second->downs) update_layers(*d);

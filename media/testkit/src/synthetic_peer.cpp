@@ -165,8 +165,8 @@ std::uint16_t SyntheticPeer::local_port() const {
 
 void SyntheticPeer::close() {
     if (closed_) return;
+    if (dtls_ && srtp_) dtls_->close();  // close_notify goes out before the socket closes
     closed_ = true;
-    if (dtls_ && srtp_) dtls_->close();
     timer_.cancel();
     boost::system::error_code ec;
     socket_.close(ec);

@@ -27,6 +27,17 @@ protected:
         cfg.consent_timeout = std::chrono::milliseconds(1500);
     }
 
+    /// A publisher (audio + video) and a subscriber in `room` that has received both tracks.
+    std::pair<SyntheticPeer*, SyntheticPeer*> publisher_and_subscriber(const std::string& room,
+                                                                      std::string* pub_id) {
+        SyntheticPeer& pub = connect(room, {}, pub_id);
+        SyntheticPeer& sub = connect(room, {.publish = false});
+        pub.send_video_frame(0, true, 1000);
+        pub.send_audio();
+        EXPECT_TRUE(run_until([&] { return sub.streams().size() == 2; }));
+        return {&pub, &sub};
+    }
+
     /// Creates a session for a new peer and connects it; returns the peer and its resource id.
     SyntheticPeer& connect(const std::string& room, PeerOptions opt, std::string* id = nullptr) {
         peers_.push_back(std::make_unique<SyntheticPeer>(ioc_, cert_, opt));
@@ -161,11 +172,8 @@ TEST_F(SfuTest, SimulcastForwardsTheTopLayerAndFollowsTheBandwidthCap) {
 
 TEST_F(SfuTest, PublisherLeavingEndsTracksAndClosesIdleSubscribers) {
     std::string pub_id;
-    SyntheticPeer& pub = connect("r", {}, &pub_id);
-    SyntheticPeer& sub = connect("r", {.publish = false});
-    pub.send_video_frame(0, true, 1000);
-    pub.send_audio();
-    ASSERT_TRUE(run_until([&] { return sub.streams().size() == 2; }));
+    SyntheticPeer& sub = *publisher_and_subscriber("r", &pub_id).second;
+    ASSERT_EQ(sub.streams().size(), 2u);
     ASSERT_TRUE(server_->delete_session("r", pub_id));
     ASSERT_TRUE(run_until([&] { return sub.dtls_state() == DtlsTransport::State::Closed; }));
     EXPECT_EQ(sub.byes_received.size(), 2u);
@@ -314,6 +322,55 @@ TEST_F(SfuTest, ParticipantSessionsPublishAndReceiveOnOneTransport) {
     EXPECT_EQ(cn.audio, 1);
     EXPECT_EQ(cn.video, 1);
     EXPECT_EQ(server_->renegotiate("r", "unknown", bob.offer(), bctx).status, 404);
+}
+
+
+TEST_F(SfuTest, DepartedSessionLeavesTheRoomAtOnceButClosesItsTransportLater) {
+    // LiveKit signalling departs a participant right after sending it `leave`: its tracks end for
+    // everyone now, while its own transport stays up until it closes it (or the linger passes).
+    std::string pub_id;
+    auto [pub_ptr, sub_ptr] = publisher_and_subscriber("r", &pub_id);
+    ASSERT_EQ(sub_ptr->streams().size(), 2u);
+    SyntheticPeer& pub = *pub_ptr;
+    SyntheticPeer& sub = *sub_ptr;
+    ASSERT_TRUE(server_->depart_session("r", pub_id, std::chrono::seconds(60)));
+    ASSERT_TRUE(run_until([&] { return sub.dtls_state() == DtlsTransport::State::Closed; }));
+    EXPECT_EQ(sub.byes_received.size(), 2u) << "both tracks ended at once";
+    run_until([] { return false; }, std::chrono::milliseconds(300));
+    EXPECT_EQ(pub.dtls_state(), DtlsTransport::State::Connected) << "transport still up";
+    EXPECT_EQ(server_->stats().sessions, 2u);
+    EXPECT_TRUE(server_->depart_session("r", pub_id, std::chrono::seconds(60))) << "idempotent";
+    // What it still sends reaches nobody: a new subscriber finds no track to bind.
+    SyntheticPeer late(ioc_, cert_, {.publish = false});
+    auto a = server_->create_session(SessionKind::Subscribe, "r", "late", late.offer());
+    if (a.status == 201) {
+        ASSERT_TRUE(late.start(a.answer_sdp).has_value());
+        ASSERT_TRUE(run_until([&] { return late.connected(); }));
+        pub.send_video_frame(0, true, 1000);
+        pub.send_audio();
+        run_until([] { return false; }, std::chrono::milliseconds(300));
+        EXPECT_EQ(late.rtp_packets(), 0u);
+        EXPECT_TRUE(server_->delete_session("r", a.resource_id));
+    }
+    // The departing client closes its connection (close_notify): the session ends then.
+    const auto sessions = server_->stats().sessions;
+    pub.close();
+    EXPECT_TRUE(run_until([&] { return server_->stats().sessions == sessions - 1; }));
+    EXPECT_FALSE(server_->depart_session("r", pub_id, std::chrono::seconds(1))) << "gone";
+    EXPECT_FALSE(server_->delete_session("r", pub_id)) << "gone";
+}
+
+TEST_F(SfuTest, DepartedSessionTransportClosesWhenTheLingerPasses) {
+    std::string pub_id;
+    SyntheticPeer& pub = connect("r", {}, &pub_id);
+    EXPECT_FALSE(server_->depart_session("r", "unknown", std::chrono::seconds(1)));
+    EXPECT_FALSE(server_->depart_session("other", pub_id, std::chrono::seconds(1)));
+    ASSERT_TRUE(server_->depart_session("r", pub_id, std::chrono::milliseconds(200)));
+    EXPECT_TRUE(run_until([&] { return pub.dtls_state() == DtlsTransport::State::Closed; },
+                          std::chrono::milliseconds(4000)))
+        << "the server sent close_notify";
+    EXPECT_TRUE(run_until([&] { return server_->stats().sessions == 0; }));
+    EXPECT_EQ(server_->pinned_rooms(), 0u) << "the room was unpinned when it emptied";
 }
 
 }  // namespace

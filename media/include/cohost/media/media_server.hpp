@@ -188,6 +188,14 @@ public:
     bool delete_session(const std::string& room, const std::string& resource_id,
                         std::optional<SessionKind> kind = std::nullopt,
                         const std::string& identity = {});
+    /// Takes a session out of `room` at once (its tracks end for their subscribers; nothing is
+    /// forwarded to or from it any more) but keeps its transport (ICE, DTLS, data channels) up
+    /// until the peer closes it or `linger` passes. LiveKit signalling departs a participant
+    /// this way right after sending `leave`, so the client reads the `leave` before its
+    /// connection drops (else livekit-client reports its data channels "closed unexpectedly").
+    /// A session whose transport is not up yet is deleted at once. False when no such session.
+    bool depart_session(const std::string& room, const std::string& resource_id,
+                        std::chrono::milliseconds linger);
     /// Test hook: caps the bitrate the SFU assumes for a subscribe session (0 = no cap), which
     /// selects the simulcast layer it is sent. False when the session does not exist.
     bool set_bandwidth_cap(const std::string& room, const std::string& resource_id,
