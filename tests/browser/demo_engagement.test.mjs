@@ -21,7 +21,7 @@ import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 
-import { closeAll, http, outputDir, show, startCohostd, waitUntil } from './harness.mjs';
+import { closeAll, http, outputDir, show, startCohostd, steps, waitUntil } from './harness.mjs';
 import { DESKTOP, DemoUser, PHONE, consoleErrors, ensureDemoBuilt } from './demo_lib.mjs';
 
 const TITLE = 'Shop the look, live';
@@ -101,20 +101,11 @@ async function say(u, text) {
 }
 
 describe('demo app: chat, moderation, reactions and products through the UI', { concurrency: 1 }, () => {
-  let failed = false;
-  const step = (name, opts, fn) => test(name, opts, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-      assertNoConsoleErrors();
-    } catch (err) {
-      failed = true;
+  const step = steps({
+    afterEach: assertNoConsoleErrors,
+    onFailure: async (name) => {
       for (const u of Object.values(U)) await u.shot(`FAILED-${name.slice(0, 24).replace(/\W+/g, '_')}`).catch(() => {});
-      throw err;
-    }
+    },
   });
 
   step('alice logs in, creates a room and goes live', { timeout: 60_000 }, async () => {

@@ -19,15 +19,13 @@
 // with host and co-host is also copied to docs/images/stage.png for the README.
 //
 // Before starting, web/demo/dist is rebuilt (`npm run build` in web/) when it is missing or older than
-// the sources of web/{sdk,uikit,demo}. DEMO_JOURNEY_IGNORE_ERRORS=<regex> drops matching console
-// errors from the check (a debugging aid while a known server-side error is being fixed; unset, every
-// error fails).
+// the sources of web/{sdk,uikit,demo}. Any console error or page error in any page fails the step.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { closeAll, outputDir, startCohostd } from './harness.mjs';
+import { closeAll, outputDir, startCohostd, steps } from './harness.mjs';
 import { DESKTOP, DemoUser, PHONE, REPO, consoleErrors, ensureDemoBuilt } from './demo_lib.mjs';
 
 const TITLE = 'Friday night co-hosting';
@@ -63,58 +61,26 @@ after(async () => {
 const tile = (userId) => DemoUser.tileVideo(userId);
 const ids = (tiles) => tiles.map((x) => x.userId).join(',');
 
-/**
- * KNOWN SERVER BUG, excluded here until fixed (issue 6 stays open on it): when a room is deleted or
- * a participant removed, the embedded SFU closes the data channels (SCTP) before livekit-client has
- * handled the signalling `leave`, and livekit-client logs "publisher data channel 'RELIABLE' closed
- * unexpectedly". Only that exact message is dropped; every other console error fails the step.
- * The fix (send `leave`, delay the session teardown until the client closes or a few seconds
- * pass) belongs in media/src/signal_server.cpp depart/remove_peer.
- */
-const KNOWN_SERVER_BUG = /publisher data channel '[A-Z_]+' closed unexpectedly/;
-
 /** No console error or page error so far in any page (including retired ones). */
 function assertNoConsoleErrors() {
-  const ignore = new RegExp(process.env.DEMO_JOURNEY_IGNORE_ERRORS || KNOWN_SERVER_BUG.source);
   for (const u of [...Object.values(U), ...retired]) {
-    const errs = consoleErrors(u).filter((e) => !ignore.test(e));
+    const errs = consoleErrors(u);
     assert.deepEqual(errs, [], `${u.name}'s page logged errors:\n${errs.join('\n')}`);
   }
 }
 
 describe('demo app: host, co-host and viewer through the UI', { concurrency: 1 }, () => {
-  let failed = false;
-  const step = (name, opts, fn) => test(name, opts, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-      assertNoConsoleErrors();
-    } catch (err) {
-      failed = true;
+  const step = steps({
+    afterEach: assertNoConsoleErrors,
+    onFailure: async (name, t, isStep) => {
       for (const u of Object.values(U)) {
-        await u.shot(`FAILED-${name.slice(0, 24).replace(/\W+/g, '_')}`).catch(() => {});
+        if (isStep) await u.shot(`FAILED-${name.slice(0, 24).replace(/\W+/g, '_')}`).catch(() => {});
         t.diagnostic(`${u.name} WebRTC: ${await u.rtcDigest().catch((e) => e.message)}`);
       }
-      throw err;
-    }
+    },
   });
-
   /** Like step(), but its failure does not skip the steps after it. */
-  const check = (name, opts, fn) => test(name, opts, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (err) {
-      for (const u of Object.values(U)) t.diagnostic(`${u.name} WebRTC: ${await u.rtcDigest().catch((e) => e.message)}`);
-      throw err;
-    }
-  });
+  const check = step.check;
 
   step('alice logs in, creates a room, previews backstage and goes live after the countdown', { timeout: 60_000 }, async (t) => {
     const { alice } = U;

@@ -17,7 +17,7 @@ import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 
 import {
-  LkPage, User, closeAll, devLogin, lkPublish, outputDir, restClient, show, sleep, startCohostd, waitUntil,
+  LkPage, User, closeAll, devLogin, lkPublish, outputDir, restClient, show, sleep, startCohostd, steps, waitUntil,
 } from './harness.mjs';
 
 const R = { CLIENT_INITIATED: 1, DUPLICATE_IDENTITY: 2, PARTICIPANT_REMOVED: 4, ROOM_DELETED: 5 };
@@ -99,19 +99,7 @@ async function assertRendering(t, page, identity, { timeoutMs = 20_000 } = {}) {
 }
 
 describe('co-host journey against the embedded media server', { concurrency: 1 }, () => {
-  let failed = false;
-  const step = (name, opts, fn) => test(name, opts, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  });
+  const step = steps();
 
   step('alice creates a room; connecting without publishing keeps it idle, publishing makes it live',
     { timeout: 30_000 }, async (t) => {

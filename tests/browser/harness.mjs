@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 
 import { AccessToken } from 'livekit-server-sdk';
 import { chromium } from 'playwright-core';
@@ -42,6 +43,34 @@ process.on('exit', () => {
     }
   }
 });
+
+/**
+ * `test()`s for steps that build on each other. `step(name, opts, fn)` is skipped once an earlier
+ * step of the same series failed (instead of failing again for the same reason); `step.check(...)`
+ * is skipped likewise, but its own failure does not skip the steps after it. `afterEach(t)` runs
+ * after each passing step (an assertion every step must also pass); `onFailure(name, t, isStep)`
+ * runs when a step or a check fails (screenshots, diagnostics).
+ */
+export function steps({ afterEach, onFailure } = {}) {
+  let failed = false;
+  const series = (isStep) => (name, opts, fn) => test(name, opts, async (t) => {
+    if (failed) {
+      t.skip('an earlier step failed');
+      return;
+    }
+    try {
+      await fn(t);
+      if (isStep && afterEach) await afterEach(t);
+    } catch (err) {
+      if (isStep) failed = true;
+      if (onFailure) await onFailure(name, t, isStep);
+      throw err;
+    }
+  });
+  const step = series(true);
+  step.check = series(false);
+  return step;
+}
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,7 +2,6 @@
 // livekit_two_pc.test.mjs): reading the event log livekit_lib.js keeps in each page, and asserting
 // that a remote participant's video really renders.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 
 import { sleep, waitUntil } from './harness.mjs';
 
@@ -48,22 +47,3 @@ export async function assertRendering(t, page, identity, { width, height, timeou
   return { first, second };
 }
 
-/**
- * A `test()` for steps that build on each other: once one step fails, the later ones of the same
- * `steps()` are skipped instead of failing for the same reason.
- */
-export function steps() {
-  let failed = false;
-  return (name, opts, fn) => test(name, opts, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  });
-}

@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { RoomServiceClient } from 'livekit-server-sdk';
 
-import { LkPage, User, closeAll, http, outputDir, show, sleep, startCohostd, token, waitUntil } from './harness.mjs';
+import {
+  LkPage, User, closeAll, http, outputDir, show, sleep, startCohostd, steps, token, waitUntil,
+} from './harness.mjs';
 import { after0, assertRendering, fmt, has, pageNow, trackOf } from './livekit_assert.mjs';
 
 const ROOM = 'lk-room-1';
@@ -42,19 +44,7 @@ after(async () => {
 });
 
 describe('livekit-client room flow', { concurrency: 1 }, () => {
-  let failed = false;
-  const step = (name, opts, fn) => test(name, opts, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  });
+  const step = steps();
 
   step('host publishes camera + mic (defaults, simulcast); S1 and S2 render 1280x720 and receive audio',
     { timeout: 60_000 }, async (t) => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 import { AccessToken, DataPacket_Kind, RoomServiceClient } from 'livekit-server-sdk';
 
-import { LkPage, User, closeAll, http, outputDir, show, sleep, startCohostd, waitUntil } from './harness.mjs';
+import { LkPage, User, closeAll, http, outputDir, show, sleep, startCohostd, steps, waitUntil } from './harness.mjs';
 
 const ROOM = 'lk-data-1';
 let server;
@@ -74,19 +74,7 @@ after(async () => {
 });
 
 describe('livekit-client data channels', { concurrency: 1 }, () => {
-  let failed = false;
-  const step = (name, opts, fn) => test(name, opts, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  });
+  const step = steps();
 
   step('five participants connect (no media), one of them hidden', { timeout: 60_000 }, async (t) => {
     const who = [['A', 'alice', {}], ['B', 'bob', {}], ['C', 'carol', {}], ['M', 'mallory', { canPublishData: false }],

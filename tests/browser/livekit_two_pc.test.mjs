@@ -11,8 +11,8 @@ import { join } from 'node:path';
 
 import { RoomServiceClient } from 'livekit-server-sdk';
 
-import { LkPage, User, closeAll, outputDir, sleep, startCohostd, token, waitUntil } from './harness.mjs';
-import { after0, assertRendering, fmt, has, pageNow, steps, trackOf } from './livekit_assert.mjs';
+import { LkPage, User, closeAll, outputDir, sleep, startCohostd, steps, token, waitUntil } from './harness.mjs';
+import { after0, assertRendering, fmt, has, pageNow, trackOf } from './livekit_assert.mjs';
 
 const ROOM = 'lk2-room';
 const R = { CLIENT_INITIATED: 1, PARTICIPANT_REMOVED: 4, ROOM_DELETED: 5 };

@@ -11,8 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { join } from 'node:path';
 
 import {
-  User, audio, closeAll, digest, http, inboundAudio, inboundVideo, outputDir, show, sleep, startCohostd, token,
-  video,
+  User, audio, closeAll, digest, http, inboundAudio, inboundVideo, outputDir, show, sleep, startCohostd, steps,
+  token, video,
 } from './harness.mjs';
 
 const ROOM = 'browser-room-1';
@@ -112,20 +112,8 @@ describe('WHIP/WHEP request errors', { concurrency: 1 }, () => {
 
 describe('publish over WHIP, play over WHEP', { concurrency: 1 }, () => {
   const loc = {};
-  let failed = false;
   // Later steps build on earlier ones: once one fails, the rest are skipped rather than piling up.
-  const step = (name, opts, fn) => test(name, opts, async (t) => {
-    if (failed) {
-      t.skip('an earlier step failed');
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (err) {
-      failed = true;
-      throw err;
-    }
-  });
+  const step = steps();
 
   step('B starts playing room 1 before anything is published (WHEP 201)', { timeout: 60_000 }, async () => {
     users.B = await User.launch('B', server.baseUrl, { outDir: out });

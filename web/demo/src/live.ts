@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useLiveValue } from '@cohost/uikit';
-import type { CohostClient, LiveValue, MediaSession } from '@cohost/sdk';
+import type { CohostClient, LiveValue, MediaSession, Preview } from '@cohost/sdk';
 
 /**
  * Opens `open()` when the component mounts (and again when `deps` change), closes it on unmount,
@@ -126,4 +126,38 @@ export function useOwned<T>(dispose: (v: T) => void): {
   }).current;
   useEffect(() => () => holder.set(null), [holder]);
   return holder;
+}
+
+/** The backstage's camera and microphone switches (both on at first), applied to the preview. */
+export function usePreviewToggles(preview: Preview | null): {
+  /** Props for the UIKit Backstage. */
+  props: {
+    cameraOn: boolean;
+    microphoneOn: boolean;
+    onToggleCamera(next: boolean): void;
+    onToggleMicrophone(next: boolean): void;
+  };
+  /** Both switches back on (a new backstage visit). */
+  reset(): void;
+} {
+  const [cameraOn, setCameraOn] = useState(true);
+  const [microphoneOn, setMicrophoneOn] = useState(true);
+  return {
+    props: {
+      cameraOn,
+      microphoneOn,
+      onToggleCamera(next) {
+        setCameraOn(next);
+        void preview?.setCamera(next).catch(() => {});
+      },
+      onToggleMicrophone(next) {
+        setMicrophoneOn(next);
+        void preview?.setMicrophone(next).catch(() => {});
+      },
+    },
+    reset() {
+      setCameraOn(true);
+      setMicrophoneOn(true);
+    },
+  };
 }

@@ -9,7 +9,7 @@ import {
 } from '@cohost/uikit';
 import type { Invitation, MediaSession, Preview, Room, StageMember } from '@cohost/sdk';
 import type { Session } from '../auth.js';
-import { errorText, useLive, useOwned, useTopic, type RealtimeEvent } from '../live.js';
+import { errorText, useLive, useOwned, usePreviewToggles, useTopic, type RealtimeEvent } from '../live.js';
 import { EngagementPanel, RoomReactions, StagePermissions } from './Engagement.js';
 import { InvitePanel } from './InvitePanel.js';
 import { MediaToggles } from './MediaToggles.js';
@@ -34,8 +34,7 @@ export function HostView({ session, room, onRoom, recheck }: HostViewProps) {
   const [preview, setPreview] = useState<Preview | null>(null);
   const [previewGen, setPreviewGen] = useState(0);
   const [broadcast, setBroadcast] = useState<MediaSession | null>(null);
-  const [cameraOn, setCameraOn] = useState(true);
-  const [micOn, setMicOn] = useState(true);
+  const toggles = usePreviewToggles(preview);
   const [error, setError] = useState<string | null>(null);
   const ownedPreview = useOwned<Preview>((p) => p.stop());
   const ownedBroadcast = useOwned<MediaSession>((s) => void s.leave());
@@ -53,8 +52,8 @@ export function HostView({ session, room, onRoom, recheck }: HostViewProps) {
         }
         ownedPreview.set(p);
         setPreview(p);
-        void p.setCamera(cameraOn).catch(() => {});
-        void p.setMicrophone(micOn).catch(() => {});
+        void p.setCamera(toggles.props.cameraOn).catch(() => {});
+        void p.setMicrophone(toggles.props.microphoneOn).catch(() => {});
       },
       (err: unknown) => {
         if (!cancelled) setError(`Camera or microphone unavailable: ${errorText(err)}`);
@@ -107,16 +106,7 @@ export function HostView({ session, room, onRoom, recheck }: HostViewProps) {
       <section className="demo-room demo-room--backstage" data-testid="host-backstage">
         <Backstage
           preview={preview}
-          cameraOn={cameraOn}
-          microphoneOn={micOn}
-          onToggleCamera={(next) => {
-            setCameraOn(next);
-            void preview?.setCamera(next).catch(() => {});
-          }}
-          onToggleMicrophone={(next) => {
-            setMicOn(next);
-            void preview?.setMicrophone(next).catch(() => {});
-          }}
+          {...toggles.props}
           onJoin={() => {
             setError(null);
             setPhase('countdown');

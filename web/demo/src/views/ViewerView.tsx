@@ -12,7 +12,7 @@ import {
 import type { MediaSession, Preview, Room, StageMember } from '@cohost/sdk';
 import type { Session } from '../auth.js';
 import { useRoomInvitation } from '../invitation.js';
-import { errorText, useLive, useMediaSession, useOwned, useTopic, type RealtimeEvent } from '../live.js';
+import { errorText, useLive, useMediaSession, useOwned, usePreviewToggles, useTopic, type RealtimeEvent } from '../live.js';
 import { EngagementPanel, RoomReactions, RoomShelf } from './Engagement.js';
 import { MediaToggles } from './MediaToggles.js';
 import { Notices, useNotices } from './Notices.js';
@@ -56,8 +56,7 @@ export function ViewerView({ session, room, recheck }: { session: Session; room:
 
   // Backstage and stage: the preview, then the co-host's own media session.
   const [preview, setPreview] = useState<Preview | null>(null);
-  const [cameraOn, setCameraOn] = useState(true);
-  const [micOn, setMicOn] = useState(true);
+  const toggles = usePreviewToggles(preview);
   const [stageSession, setStageSession] = useState<MediaSession | null>(null);
   const [backstageError, setBackstageError] = useState<string | null>(null);
   const [previewGen, setPreviewGen] = useState(0);
@@ -142,8 +141,7 @@ export function ViewerView({ session, room, recheck }: { session: Session; room:
     await client.acceptInvitation(inv.invitationId);
     clearInvitation();
     seenOnStage.current = false;
-    setCameraOn(true);
-    setMicOn(true);
+    toggles.reset();
     setPhase('backstage');
   };
   const decline = async (inv: { invitationId: string }) => {
@@ -181,16 +179,7 @@ export function ViewerView({ session, room, recheck }: { session: Session; room:
       <section className="demo-room demo-room--backstage" data-testid="cohost-backstage">
         <Backstage
           preview={preview}
-          cameraOn={cameraOn}
-          microphoneOn={micOn}
-          onToggleCamera={(next) => {
-            setCameraOn(next);
-            void preview?.setCamera(next).catch(() => {});
-          }}
-          onToggleMicrophone={(next) => {
-            setMicOn(next);
-            void preview?.setMicrophone(next).catch(() => {});
-          }}
+          {...toggles.props}
           onJoin={joinLive}
           onCancel={() => void leaveStage().catch((err: unknown) => setBackstageError(errorText(err)))}
           joining={!preview}
