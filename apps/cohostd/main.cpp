@@ -90,6 +90,12 @@ int main(int argc, char** argv) {
                 sc.api_key = cfg.livekit_api_key.empty() ? cfg.api_key : cfg.livekit_api_key;
                 sc.api_secret = cfg.livekit_api_secret.empty() ? secret : cfg.livekit_api_secret;
                 signal = std::make_unique<cohost::media::SignalServer>(*media, sc);
+                // The domain's word on each join: a removed co-host's old broadcast token (or
+                // any token for an ended room) is refused before it connects.
+                signal->set_admission([&server](const std::string& room,
+                                                const std::string& identity, bool can_publish) {
+                    return server.media_admission(room, identity, can_publish);
+                });
                 cohost::apps::mount_signal_routes(router, *signal);
                 cohost::apps::route_media_webhooks(*signal, router, server.io_context(), sc.api_key,
                                                    sc.api_secret);

@@ -79,6 +79,9 @@ struct SignalServer::Impl : std::enable_shared_from_this<SignalServer::Impl> {
     /// A session's media transport came up (posted from a media worker): report it joined.
     void on_media_connected(const std::string& room, const std::string& resource);
     std::function<void(std::string)> sink;  ///< webhook events (set_event_sink)
+    SignalServer::Admission admission;      ///< set_admission (empty: every valid token joins)
+    /// The admission's verdict on a verified token: {0, ""} to admit, else {status, why}.
+    [[nodiscard]] std::pair<int, std::string> admit(const Grants& grants) const;
     /// Sends one webhook event to the sink (no-op without one).
     void emit(const char* event, const SignalRoom& room, const livekit::ParticipantInfo* who,
               const livekit::TrackInfo* track);

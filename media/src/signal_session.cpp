@@ -132,6 +132,12 @@ net::awaitable<void> run_session(std::shared_ptr<SignalServer::Impl> impl, beast
         co_await refuse(std::move(stream), req.version(), 401, why);
         co_return;
     }
+    if (auto [status, why] = impl->admit(grants); status != 0) {
+        core::logger("signal")->info("signal: '{}' not admitted to room '{}': {}", grants.identity,
+                                     grants.room, why);
+        co_await refuse(std::move(stream), req.version(), status, why);
+        co_return;
+    }
     livekit::JoinRequest join;
     if (two_pc) {
         join = join_from_query(query);
@@ -206,10 +212,26 @@ void SignalServer::accept(beast::tcp_stream stream, bhttp::request<bhttp::string
                   net::detached);
 }
 
+std::pair<int, std::string> SignalServer::Impl::admit(const Grants& grants) const {
+    if (!admission) return {0, {}};
+    try {
+        auto why = admission(grants.room, grants.identity, grants.can_publish);
+        if (!why.empty()) return {403, std::move(why)};
+        return {0, {}};
+    } catch (const std::exception& e) {
+        core::logger("signal")->warn("signal: admission check failed: {}", e.what());
+        return {503, "the server could not check this join; try again"};
+    }
+}
+
+void SignalServer::set_admission(Admission admission) { impl_->admission = std::move(admission); }
+
 std::pair<int, std::string> SignalServer::validate(
     const std::map<std::string, std::string>& query) const {
-    auto why = refusal(impl_->cfg, query, nullptr);
+    Grants grants;
+    auto why = refusal(impl_->cfg, query, &grants);
     if (!why.empty()) return {401, why};
+    if (auto [status, reason] = impl_->admit(grants); status != 0) return {status, reason};
     if (auto jr = query.find("join_request"); jr != query.end()) {
         if (auto d = decode_join_request(jr->second); !d) {
             return {400, "join_request: " + d.error().message()};

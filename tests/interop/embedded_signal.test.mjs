@@ -10,7 +10,7 @@ import { Ping, SignalRequest, SignalResponse } from '@livekit/protocol';
 import { AccessToken, RoomServiceClient, TokenVerifier } from 'livekit-server-sdk';
 import WebSocket from 'ws';
 
-import { API_KEY, startCohostd } from './harness.mjs';
+import { API_KEY, devLogin, show, startCohostd } from './harness.mjs';
 
 let server;
 
@@ -146,6 +146,39 @@ test('bad tokens are refused before the upgrade with 401 and the reason', async 
   const v0bad = await fetch(`${server.baseUrl}/rtc/validate?access_token=${encodeURIComponent(forged)}`);
   assert.equal(v0bad.status, 401);
   assert.match(await v0bad.text(), /signature/);
+});
+
+test('the control plane admits joins to its rooms: publishing only for stage members, nobody once ended', async () => {
+  const alice = await devLogin(server.baseUrl, 'adm-alice', 'Alice');
+  const created = await alice.post('/v1/rooms', { body: { title: 'Admission' } });
+  assert.equal(created.status, 201, show(created));
+  const room = created.body.roomId;
+  const validate = async (token, path = '/rtc/v1') => {
+    const res = await fetch(`${server.baseUrl}${path}/validate?access_token=${encodeURIComponent(token)}`);
+    return { status: res.status, text: await res.text() };
+  };
+  // A publisher who is not on the stage (an uninvited user, or a removed co-host's old token).
+  const mallory = await tokenFor('adm-mallory', room);
+  await assert.rejects(open(mallory).opened, (e) => e.status === 403 && /not on the stage/.test(e.body));
+  await assert.rejects(open(mallory, '/rtc').opened, (e) => e.status === 403 && /not on the stage/.test(e.body));
+  assert.deepEqual(await validate(mallory), { status: 403, text: 'not on the stage of this room: only its host and co-hosts may publish' });
+  assert.equal((await validate(mallory, '/rtc')).status, 403);
+  // The host may publish; a subscribe-only token (a viewer) may join; other rooms are not the domain's.
+  const host = open(await tokenFor('adm-alice', room));
+  await host.opened;
+  await host.next((m) => m.message.case === 'join');
+  const viewer = open(await tokenFor('adm-carol', room, server.apiSecret, { canPublish: false, hidden: true }));
+  await viewer.opened;
+  await viewer.next((m) => m.message.case === 'join');
+  assert.equal((await validate(await tokenFor('adm-mallory', 'adm-plain-livekit-room'))).status, 200);
+  // Once the room has ended nobody joins it again.
+  const stopped = await alice.post(`/v1/rooms/${room}/stop`);
+  assert.equal(stopped.status, 200, show(stopped));
+  assert.deepEqual(await validate(await tokenFor('adm-alice', room)), { status: 403, text: 'the room has ended' });
+  const late = await tokenFor('adm-carol', room, server.apiSecret, { canPublish: false, hidden: true });
+  await assert.rejects(open(late).opened, (e) => e.status === 403 && /ended/.test(e.body));
+  host.ws.close();
+  viewer.ws.close();
 });
 
 // The v0 query string of livekit-client 2.23.0 in headless Chromium (livekit-protocol.md §4.1).

@@ -416,6 +416,17 @@ void RoomService::run_timers(const std::string& room_id) { impl_->on_timer(room_
 
 // ---- media facts ---------------------------------------------------------------------------
 
+std::string RoomService::media_admission(const std::string& room_id, const std::string& identity,
+                                         bool can_publish) {
+    const auto state = impl_->store.load_room_state(room_id);
+    if (!state) return {};
+    if (state->room.status == rooms::RoomStatus::Ended) return "the room has ended";
+    if (can_publish && state->member(identity) == nullptr) {
+        return "not on the stage of this room: only its host and co-hosts may publish";
+    }
+    return {};
+}
+
 MediaOutcome RoomService::apply_media(const std::string& room_id, MediaFact fact,
                                       const std::string& identity, rooms::TrackSource source) {
     for (int attempt = 1;; ++attempt) {

@@ -354,6 +354,12 @@ void Server::add_routes(RouteMount mount) { impl_->mounts.push_back(std::move(mo
 
 net::io_context& Server::io_context() noexcept { return impl_->ioc; }
 
+std::string Server::media_admission(const std::string& room_id, const std::string& identity,
+                                    bool can_publish) {
+    if (!impl_->service) return {};
+    return impl_->service->media_admission(room_id, identity, can_publish);
+}
+
 void Server::add_stop_hook(std::function<void()> hook) {
     impl_->stop_hooks.push_back(std::move(hook));
 }

@@ -62,7 +62,16 @@ public:
     void accept(boost::beast::tcp_stream stream,
                 boost::beast::http::request<boost::beast::http::string_body> request,
                 std::map<std::string, std::string> query, bool two_peer_connections = false);
-    /// `GET /rtc/v1/validate` and `/rtc/validate`: {200, "success"} or {401, why}.
+    /// Decides whether a participant whose token is valid may join now: "" admits, anything
+    /// else is the reason it may not (an HTTP 403 before the upgrade, and the /validate answer,
+    /// which livekit-client reports as a NotAllowed ConnectionError). cohostd asks the control
+    /// plane (a removed co-host's old broadcast token is refused). Called on the signalling
+    /// thread; may throw (the join then gets a 503). Unset: every valid token joins.
+    using Admission = std::function<std::string(const std::string& room,
+                                                const std::string& identity, bool can_publish)>;
+    void set_admission(Admission admission);
+    /// `GET /rtc/v1/validate` and `/rtc/validate`: {200, "success"}, {401, why} for a bad token,
+    /// {403, why} when the admission refuses.
     [[nodiscard]] std::pair<int, std::string> validate(
         const std::map<std::string, std::string>& query) const;
 

@@ -132,6 +132,14 @@ public:
                              const std::string& identity,
                              rooms::TrackSource source = rooms::TrackSource::Other);
 
+    /// Whether the embedded media server may let `identity` join `room_id` now (its token is
+    /// valid; this is the domain's word): "" to admit, else why not. Rooms the control plane does
+    /// not know (plain LiveKit rooms) admit everyone; an ended room admits nobody; a token that
+    /// may publish is admitted only for a member of the stage (host or co-host), so a removed
+    /// co-host's old broadcast token is refused before it connects. Throws on store failures.
+    [[nodiscard]] std::string media_admission(const std::string& room_id,
+                                              const std::string& identity, bool can_publish);
+
     // ---- stats (for /metrics later) ----------------------------------------------------------
     [[nodiscard]] std::size_t armed_timers() const noexcept;
 

@@ -38,6 +38,11 @@ public:
     /// (cohostd: LiveKit sessions get `leave(SERVER_SHUTDOWN)`).
     void add_stop_hook(std::function<void()> hook);
 
+    /// RoomService::media_admission, for the embedded media server's joins. Call on the control
+    /// thread after `start()`; "" (admit) before it.
+    [[nodiscard]] std::string media_admission(const std::string& room_id,
+                                              const std::string& identity, bool can_publish);
+
     /// The control thread's io_context (cohostd posts the embedded SFU's webhooks to it).
     [[nodiscard]] boost::asio::io_context& io_context() noexcept;
 
