@@ -3,14 +3,14 @@
  * media. One client per logged-in user; close() ends its socket, live values and media sessions.
  */
 import {
-  openMessages, openModeration, openRoomProducts, subscribeReactionBursts, type ChatOptions, type ModerationMap,
-  type ReactionBurst,
+  openMessages, openModeration, openRoomProducts, subscribeReactionBursts, type ChatLiveValue, type ChatOptions,
+  type ModerationMap, type ReactionBurst,
 } from './engagement_live.js';
 import { Http, normalizeBaseUrl, type FetchLike } from './http.js';
 import { LiveRegistry, type LiveTiming, type LiveValue } from './live.js';
 import { MediaSession, createPreview, type Preview, type PreviewOptions, type SessionOptions } from './media.js';
 import type {
-  ChatMessage, DevLoginResponse, Invitation, InvitationList, InvitationStatus, RealtimeEvent, Room, RoomProducts,
+  DevLoginResponse, Invitation, InvitationList, InvitationStatus, RealtimeEvent, Room, RoomProducts,
   StageEventData, StageMember, User,
 } from './models.js';
 import { Realtime, type RealtimeOptions, type WebSocketConstructor } from './realtime.js';
@@ -277,8 +277,11 @@ export class CohostClient extends CohostApi {
 
   // Engagement (engagement_live.ts): chat, moderation states, room products, reaction bursts.
 
-  /** The room's latest messages (`limit`, default 50), oldest first, kept current by chat events. */
-  observeMessages(roomId: string, opts?: ChatOptions): LiveValue<ChatMessage[]> {
+  /**
+   * The room's latest messages (`limit`, default 50), oldest first, kept current by chat events;
+   * `loadEarlier()` on the handle pages back through the history.
+   */
+  observeMessages(roomId: string, opts?: ChatOptions): ChatLiveValue {
     return openMessages(this.live, this, roomId, opts);
   }
 

@@ -11,8 +11,8 @@ export {
   type WebSocketConstructor, type WebSocketLike,
 } from './realtime.js';
 export {
-  applyChatEvent, applyModerationEvent, applyProductsEvent, parseReactionBurst, type ChatOptions, type ModerationMap,
-  type ReactionBurst,
+  applyChatEvent, applyModerationEvent, applyProductsEvent, joinLatest, parseReactionBurst, prependMessages,
+  type ChatLiveValue, type ChatOptions, type ModerationMap, type ReactionBurst,
 } from './engagement_live.js';
 export { RealtimeTopicError, type LiveTiming, type LiveValue } from './live.js';
 export {

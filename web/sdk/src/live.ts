@@ -184,6 +184,15 @@ export class LiveCore<T> {
     this.set(next);
   }
 
+  /**
+   * Replaces the value with `fn(value)`: a change made on the client (e.g. a page of older items
+   * prepended). Nothing happens before the first value or after stop().
+   */
+  update(fn: (value: T) => T): void {
+    if (this.stopped || this.value === undefined) return;
+    this.set(fn(this.value));
+  }
+
   private onEvent(ev: RealtimeEvent): void {
     if (this.stopped || !this.spec.apply) return;
     if (this.inflight || this.value === undefined) {
@@ -328,6 +337,11 @@ export class LiveRegistry {
         if (this.cores.get(spec.key) === c) this.cores.delete(spec.key);
       }
     });
+  }
+
+  /** Applies a client-side change to the value of `key`'s core, if one is open (LiveCore.update). */
+  update<T>(key: string, fn: (value: T) => T): void {
+    (this.cores.get(key) as LiveCore<T> | undefined)?.update(fn);
   }
 
   /** Keys with at least one open handle. */

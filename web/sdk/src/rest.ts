@@ -112,6 +112,20 @@ export class CohostApi {
     return this.http.request('PATCH', `/v1/rooms/${seg(roomId)}`, { body: patch });
   }
 
+  /**
+   * PATCH /v1/rooms/{roomId} `{slowModeSeconds}` — slow mode for viewers (host and co-hosts are
+   * exempt): `seconds` 0 (off) to 300, a whole number. Only the room's host and the app backend may
+   * (`403 not_host` otherwise); out of range: `400 invalid_argument`; ended room: `409 room_ended`.
+   * A value that is not a whole number is refused here (CohostError `invalid_argument`, status 400,
+   * nothing sent). Resolves with the room; subscribers of `room:{roomId}` get `room.updated`.
+   */
+  setSlowMode(roomId: string, seconds: number): Promise<Room> {
+    if (!Number.isInteger(seconds)) {
+      return Promise.reject(new CohostError(400, 'invalid_argument', 'slowModeSeconds must be a whole number of seconds', { field: 'slowModeSeconds' }));
+    }
+    return this.updateRoom(roomId, { slowModeSeconds: seconds });
+  }
+
   /** POST /v1/rooms/{roomId}/stop — ends the room for good. */
   stopRoom(roomId: string): Promise<Room> {
     return this.http.request('POST', `/v1/rooms/${seg(roomId)}/stop`);

@@ -11,7 +11,7 @@ import {
   CohostClient, CohostError, applyChatEvent, applyProductsEvent, parseReactionBurst, type ChatMessage, type RealtimeEvent,
   type ReactionBurst, type RoomProducts,
 } from '../src/index.js';
-import { API_KEY, login, socketLab, startCohostd, until, waitFor, type Server } from './harness.js';
+import { API_KEY, login, refusal, socketLab, startCohostd, until, waitFor, type Server } from './harness.js';
 
 let server: Server;
 let admin: CohostClient;
@@ -43,16 +43,6 @@ async function user(id: string) {
   const { client } = await login(server, id);
   clients.push(client);
   return client;
-}
-
-async function refusal(p: Promise<unknown>): Promise<CohostError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof CohostError, `expected CohostError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a refusal, the call succeeded');
 }
 
 const texts = (list: ChatMessage[]) => list.map((m) => m.text);

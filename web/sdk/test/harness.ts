@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 
 import {
-  CohostClient, type CohostClientOptions, type LiveValue, type RealtimeEvent, type WebSocketConstructor,
+  CohostClient, CohostError, type CohostClientOptions, type LiveValue, type RealtimeEvent, type WebSocketConstructor,
 } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -215,6 +215,17 @@ export async function waitFor(what: string, predicate: () => boolean, { timeoutM
 export async function until<T>(lv: LiveValue<T>, what: string, predicate: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
   await waitFor(what, () => lv.value !== undefined && predicate(lv.value), { timeoutMs, describe: () => lv.value });
   return lv.value as T;
+}
+
+/** Resolves with the CohostError `p` rejects with; fails the test when `p` succeeds or rejects otherwise. */
+export async function refusal(p: Promise<unknown>): Promise<CohostError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof CohostError, `expected CohostError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a refusal, the call succeeded');
 }
 
 /** A fetch wrapper that counts requests per "METHOD path" (query stripped). */

@@ -4,23 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
 import { CohostClient, CohostError, isCohostError } from '../src/index.js';
-import { login, startCohostd, type Server } from './harness.js';
+import { login, refusal, startCohostd, type Server } from './harness.js';
 
 let server: Server;
 let alice: CohostClient;
 let bob: CohostClient;
 let carol: CohostClient;
-
-/** Awaits `p`, which must reject with a CohostError; returns it. */
-async function refusal(p: Promise<unknown>): Promise<CohostError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof CohostError, `expected CohostError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a refusal, the call succeeded');
-}
 
 before(async () => {
   server = await startCohostd();

@@ -3,7 +3,9 @@
  * scrolled up, then offers a "New messages" jump), author names with Host / Co-host badges, a
  * composer (1–2,000 characters; disabled with the reason when muted, banned or the room ended; a
  * slow-mode wait from `429 slow_mode`), and a per-message menu with delete and moderation actions
- * shown by role (engagement_util.ts messagePermissions). Errors are shown inline.
+ * shown by role (engagement_util.ts messagePermissions). Errors are shown inline. With
+ * `onLoadEarlier`, a "Load earlier messages" control at the top of the list pages back through the
+ * history while `hasEarlier`, disabled while loading, keeping what the user was reading in place.
  */
 import { useEffect, useId, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { useKeyedActions } from './actions.js';
@@ -32,8 +34,19 @@ export interface LiveChatProps {
   moderation?: Readonly<Record<string, ModerationLike>>;
   /** 'ended' disables the composer. */
   roomStatus?: RoomStatus;
-  /** The room's slow mode (viewers only): a notice, and a wait after each message sent. */
+  /**
+   * The room's slow mode (viewers only): a notice, and a wait after each message sent. A change
+   * (`room.updated`) updates the notice, and moves a running wait by the difference (off ends it).
+   */
   slowModeSeconds?: number;
+  /** The server has messages older than the first of `messages` (the SDK handle's `hasEarlier`). */
+  hasEarlier?: boolean;
+  /**
+   * Loads the previous page (the SDK handle's `loadEarlier()`), which the caller prepends to
+   * `messages`. Shown as "Load earlier messages" at the top while `hasEarlier`; disabled while it
+   * runs; a rejection is shown (`chat-earlier-error`). The message the user was reading stays put.
+   */
+  onLoadEarlier?(): Promise<unknown>;
   /** An error of the history (e.g. `403 banned`), shown in the list. */
   error?: ErrorLike | string | null;
   /** Default 2000 characters. */
@@ -57,7 +70,7 @@ type Block = { kind: 'muted'; until: number } | { kind: 'banned' } | null;
 export function LiveChat(props: LiveChatProps) {
   const {
     messages, me, onSend, onDelete, onModerate, stage, moderation, roomStatus, slowModeSeconds = 0, error,
-    maxLength = 2000, muteSeconds = 300,
+    maxLength = 2000, muteSeconds = 300, hasEarlier = false, onLoadEarlier,
   } = props;
   const title = props.title ?? 'Chat';
   const headingId = useId();
@@ -72,6 +85,11 @@ export function LiveChat(props: LiveChatProps) {
   const [unseen, setUnseen] = useState(false);
   const listRef = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
+  const [loadingEarlier, setLoadingEarlier] = useState(false);
+  const [earlierError, setEarlierError] = useState<string | null>(null);
+  /** Set by loadEarlier: the first message then, and the distance from the list's bottom to restore. */
+  const restore = useRef<{ firstId: string; fromBottom: number } | null>(null);
+  const slowBefore = useRef(slowModeSeconds);
 
   const mine = me ? moderation?.[me.userId] : undefined;
   // A newer moderation state of mine (e.g. an unmute event) replaces what a refused send taught us.
@@ -101,6 +119,43 @@ export function LiveChat(props: LiveChatProps) {
   const length = messageLength(draft);
   const tooLong = length > maxLength;
   const canSend = !reason && !sending && slowWait === 0 && length > 0 && !tooLong;
+
+  // The interval changed: a running wait ends with slow mode off, else moves by the difference
+  // (the server measures from the last accepted post with the interval in force).
+  useEffect(() => {
+    const before = slowBefore.current;
+    slowBefore.current = slowModeSeconds;
+    if (before === slowModeSeconds) return;
+    setSlowUntil((until) => (slowModeSeconds <= 0 ? 0 : before > 0 && until > 0 ? until + (slowModeSeconds - before) * 1000 : until));
+  }, [slowModeSeconds]);
+
+  // Older messages came in above: keep the one the user was reading where it was.
+  const first = messages.length ? messages[0]!.messageId : '';
+  useLayoutEffect(() => {
+    const saved = restore.current;
+    const el = listRef.current;
+    if (!saved || !el) return;
+    restore.current = null;
+    if (messages.findIndex((m) => m.messageId === saved.firstId) <= 0) return; // not a prepend (a deletion, a refetch)
+    el.scrollTop = el.scrollHeight - saved.fromBottom;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight <= 24;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [first]);
+
+  const loadEarlier = async () => {
+    if (!onLoadEarlier || loadingEarlier) return;
+    const el = listRef.current;
+    restore.current = first && el ? { firstId: first, fromBottom: el.scrollHeight - el.scrollTop } : null;
+    setLoadingEarlier(true);
+    setEarlierError(null);
+    try {
+      await onLoadEarlier();
+    } catch (err) {
+      if (mounted.current) setEarlierError(engagementErrorMessage(err, 'Earlier messages could not be loaded.'));
+    } finally {
+      if (mounted.current) setLoadingEarlier(false);
+    }
+  };
 
   // Follow new messages while at the bottom; otherwise offer the jump.
   const last = messages.length ? messages[messages.length - 1]!.messageId : '';
@@ -174,6 +229,25 @@ export function LiveChat(props: LiveChatProps) {
       </h2>
       <div className="cohost-chat__body">
         <ol className="cohost-chat__list" ref={listRef} onScroll={onScroll} data-testid="chat-list" aria-live="polite" aria-relevant="additions">
+          {onLoadEarlier && hasEarlier && (
+            <li className="cohost-chat__earlier">
+              <button
+                type="button"
+                className="cohost-chat__earlier-button"
+                data-testid="chat-load-earlier"
+                disabled={loadingEarlier}
+                aria-busy={loadingEarlier || undefined}
+                onClick={() => void loadEarlier()}
+              >
+                {loadingEarlier ? 'Loading earlier messages…' : 'Load earlier messages'}
+              </button>
+            </li>
+          )}
+          {earlierError && (
+            <li className="cohost-error" role="alert" data-testid="chat-earlier-error">
+              {earlierError}
+            </li>
+          )}
           {messages.length === 0 && !historyError && <li className="cohost-chat__empty">No messages yet. Say hello!</li>}
           {historyError && (
             <li className="cohost-error" role="alert" data-testid="chat-history-error">

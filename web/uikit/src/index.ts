@@ -24,6 +24,7 @@ export { errorMessage, initials } from './util.js';
 // Engagement: chat, reactions, products (README "Engagement components").
 export type * from './engagement_types.js';
 export { LiveChat, type LiveChatProps } from './LiveChat.js';
+export { SlowModeControl, DEFAULT_SLOW_MODE_OPTIONS, slowModeLabel, type SlowModeControlProps } from './SlowModeControl.js';
 export { FloatingReactions, allocateFloats, type FloatingReactionsProps, type FloatItem } from './FloatingReactions.js';
 export { ReactionGlyph, DEFAULT_REACTIONS, REACTION_LABELS, reactionLabel } from './reaction_icons.js';
 export { ProductShelf, type ProductShelfProps } from './ProductShelf.js';

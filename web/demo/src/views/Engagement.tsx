@@ -4,21 +4,32 @@
  * - RoomShelf: the viewer's products with the pinned card (view / click product events);
  * - StagePermissions: the host's "Can manage products" switch per co-host (PATCH …/stage/{userId});
  * - EngagementPanel: the side (desktop) / bottom (phone) column with the live chat (delete and
- *   moderation per role) and, for the host and co-hosts granted canManageProducts, the product
- *   manager.
+ *   moderation per role, "Load earlier messages" paging back through the history, the room's slow
+ *   mode as it changes), the host's slow-mode choice (only the host may change it: the server
+ *   answers 403 not_host to co-hosts) and, for the host and co-hosts granted canManageProducts,
+ *   the product manager.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import {
-  FloatingReactions, LiveChat, ProductManager, ProductPermissionToggle, ProductShelf, useLiveValue, type ChatRole,
-  type ModerationRequestLike, type ProductLike,
+  FloatingReactions, LiveChat, ProductManager, ProductPermissionToggle, ProductShelf, SlowModeControl, useLiveValue,
+  type ChatRole, type ModerationRequestLike, type ProductLike,
 } from '@cohost/uikit';
 import type { CohostClient, LiveValue, Room, StageMember } from '@cohost/sdk';
 import type { Session } from '../auth.js';
 import '../engagement.css';
 
-/** A LiveValue opened for the component's lifetime: its value and its last error (cleared by a value). */
-function useLiveWithError<T>(open: () => LiveValue<T>, deps: readonly unknown[]): { value: T | undefined; error: Error | null } {
-  const [lv, setLv] = useState<LiveValue<T> | null>(null);
+/** The value type of a LiveValue handle. */
+type ValueOf<V> = V extends LiveValue<infer T> ? T : never;
+
+/**
+ * A LiveValue opened for the component's lifetime: its value, its last error (cleared by a value)
+ * and the handle itself (null until opened), e.g. a ChatLiveValue for paging.
+ */
+function useLiveWithError<V extends LiveValue<unknown>>(
+  open: () => V,
+  deps: readonly unknown[],
+): { value: ValueOf<V> | undefined; error: Error | null; handle: V | null } {
+  const [lv, setLv] = useState<V | null>(null);
   const [error, setError] = useState<Error | null>(null);
   useEffect(() => {
     const v = open();
@@ -33,7 +44,7 @@ function useLiveWithError<T>(open: () => LiveValue<T>, deps: readonly unknown[])
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
-  return { value: useLiveValue(lv), error };
+  return { value: useLiveValue(lv) as ValueOf<V> | undefined, error, handle: lv };
 }
 
 /** Reaction buttons; floats rise over the stage above (place it right below the stage). */
@@ -85,6 +96,11 @@ export function EngagementPanel({ session, room, stage }: { session: Session; ro
   const canManage = role === 'host' || (role === 'cohost' && !!mine?.permissions.canManageProducts);
 
   const chat = useLiveWithError(() => client.observeMessages(roomId), [client, roomId]);
+  const chatHandle = chat.handle;
+  // hasEarlier changes only together with the value, so reading it on each render stays current.
+  const hasEarlier = !!chat.value && !!chatHandle?.hasEarlier;
+  const loadEarlier = useCallback(() => chatHandle?.loadEarlier() ?? Promise.resolve(0), [chatHandle]);
+  const setSlowMode = useCallback((seconds: number) => client.setSlowMode(roomId, seconds), [client, roomId]);
   const moderation = useLiveWithError(() => client.observeModeration(roomId), [client, roomId]).value;
   const products = useLiveWithError(() => client.observeRoomProducts(roomId), [client, roomId]).value;
   const [managerOpen, setManagerOpen] = useState(false);
@@ -105,6 +121,7 @@ export function EngagementPanel({ session, room, stage }: { session: Session; ro
           {permissionNotice.on ? 'The host allowed you to manage products.' : 'The host no longer allows you to manage products.'}
         </p>
       )}
+      {role === 'host' && <SlowModeControl seconds={room.slowModeSeconds} onChange={setSlowMode} />}
       {canManage && (
         <div className="demo-engage__products">
           <button
@@ -138,6 +155,8 @@ export function EngagementPanel({ session, room, stage }: { session: Session; ro
         roomStatus={room.status}
         slowModeSeconds={room.slowModeSeconds}
         error={chat.value ? null : chat.error}
+        hasEarlier={hasEarlier}
+        onLoadEarlier={loadEarlier}
         onSend={send}
         onDelete={del}
         onModerate={moderate}
