@@ -31,6 +31,13 @@ public:
     HttpResponse request(boost::beast::http::verb verb, const std::string& target,
                          const std::string& body, const std::string& token);
 
+    /// The server's address and the `Host` header value (`127.0.0.1:PORT`), for other clients
+    /// of the same server (the LiveKit WebSocket).
+    [[nodiscard]] const boost::asio::ip::tcp::endpoint& endpoint() const noexcept {
+        return endpoint_;
+    }
+    [[nodiscard]] const std::string& host() const noexcept { return host_; }
+
     HttpSync(HttpSync&&) noexcept = default;
     ~HttpSync();
 

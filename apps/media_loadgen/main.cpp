@@ -2,6 +2,7 @@
 //   media_loadgen --url http://127.0.0.1:PORT --api-key K --api-secret S --room R
 //                 --subscribers N --duration 20s --bitrate 1500k --fps 30
 //                 [--pacing 2.5] [--threads 1] [--batch 50] [--probes 8] [--server-pid PID]
+//                 [--signalling whip|livekit]
 // Prints a human summary and then one JSON line (the last line of stdout). bench/RESULTS.md
 // ("Media SFU fan-out") has the figures and the commands.
 #include <CLI/CLI.hpp>
@@ -34,7 +35,7 @@ std::uint64_t parse_bitrate(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"cohost media load generator: WHIP publisher + N WHEP subscribers (loopback)"};
+    CLI::App app{"cohost media load generator: one publisher + N subscribers (loopback)"};
     cohost::media_loadgen::RunOptions opt;
     std::string duration = "20s";
     std::string warmup = "2500ms";
@@ -43,6 +44,10 @@ int main(int argc, char** argv) {
     app.add_option("--api-key", opt.api_key, "API key (token issuer)")->required();
     app.add_option("--api-secret", opt.api_secret, "API secret (HS256)")->required();
     app.add_option("--room", opt.room, "room name")->capture_default_str();
+    app.add_option("--signalling", opt.signalling,
+                   "session setup: whip (WHIP/WHEP POSTs) or livekit (/rtc/v1 WebSocket joins)")
+        ->check(CLI::IsMember({"whip", "livekit"}))
+        ->capture_default_str();
     app.add_option("--subscribers", opt.subscribers, "WHEP subscribers")->capture_default_str();
     app.add_option("--duration", duration, "measurement window")->capture_default_str();
     app.add_option("--warmup", warmup, "wait after the ramp")->capture_default_str();

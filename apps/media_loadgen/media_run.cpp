@@ -22,7 +22,9 @@
 
 #include "cohost/media/testkit/synthetic_peer.hpp"
 #include "http_sync.hpp"
+#include "livekit_join.hpp"
 #include "proc_stats.hpp"
+#include "session_setup.hpp"
 
 namespace cohost::media_loadgen {
 
@@ -194,7 +196,8 @@ struct Snapshot {
     std::int64_t pub_max_lag_us = 0;
 };
 
-double percentile(const std::vector<std::int64_t>& sorted, double p) {
+template <class T>
+double percentile(const std::vector<T>& sorted, double p) {
     if (sorted.empty()) return 0;
     const auto idx = static_cast<std::size_t>(
         std::min<double>(static_cast<double>(sorted.size() - 1),
@@ -231,18 +234,22 @@ int run_media_load(const RunOptions& opt) {
     PeerThreads threads(std::max(1U, opt.threads));
 
     // ---- publisher ------------------------------------------------------------------------
+    std::unique_ptr<SessionSetup> setup;
+    const SetupAuth auth{opt.api_key, opt.api_secret, opt.room};
+    if (opt.signalling == "livekit") {
+        setup = make_livekit_setup(*http, auth);
+    } else {
+        setup = make_whip_setup(std::move(*http), auth);
+    }
     auto pub = std::make_unique<SyntheticPeer>(threads.ctx(0), cert, PeerOptions{});
-    const std::string pub_token = mint_token(opt.api_key, opt.api_secret, "loadgen-publisher",
-                                             Grant{opt.room, true, false});
-    auto r = http->request(boost::beast::http::verb::post, "/whip/" + opt.room, pub->offer(),
-                           pub_token);
-    if (r.status != 201) {
-        std::cerr << "media_loadgen: WHIP refused: " << r.status << " " << r.error << r.body << "\n";
+    auto r = setup->publish("loadgen-publisher", pub->offer());
+    if (!r.ok) {
+        std::cerr << "media_loadgen: " << setup->mode() << " publish refused: " << r.error << "\n";
         return 1;
     }
-    const std::uint16_t server_port = candidate_port(r.body);
+    const std::uint16_t server_port = candidate_port(r.answer_sdp);
     bool ok = false;
-    threads.run_on(0, [&] { ok = static_cast<bool>(pub->start(r.body)); });
+    threads.run_on(0, [&] { ok = static_cast<bool>(pub->start(r.answer_sdp)); });
     const auto pub_deadline = Clock::now() + std::chrono::seconds(10);
     bool pub_connected = false;
     while (ok && !pub_connected && Clock::now() < pub_deadline) {
@@ -268,8 +275,10 @@ int run_media_load(const RunOptions& opt) {
     }
     std::atomic<bool> measuring{false};
     std::set<std::uint16_t> client_ports;
-    std::size_t whep_failures = 0;
+    std::size_t setup_failures = 0;
     std::string first_failure;
+    std::vector<double> join_ms;  ///< each subscriber's setup: offer sent -> answer received
+    join_ms.reserve(n);
     const auto ramp_start = Clock::now();
     for (std::size_t base = 0; base < n; base += opt.batch) {
         const std::size_t end = std::min(n, base + opt.batch);
@@ -293,19 +302,15 @@ int run_media_load(const RunOptions& opt) {
                     }
                 };
             }
-            const std::string token =
-                mint_token(opt.api_key, opt.api_secret, "loadgen-sub-" + std::to_string(i),
-                           Grant{opt.room, false, true});
-            auto a = http->request(boost::beast::http::verb::post, "/whep/" + opt.room,
-                                   s.peer->offer(), token);
-            if (a.status != 201) {
-                ++whep_failures;
-                if (first_failure.empty()) {
-                    first_failure = std::to_string(a.status) + " " + a.error + a.body.substr(0, 200);
-                }
+            auto a = setup->subscribe("loadgen-sub-" + std::to_string(i), s.peer->offer());
+            join_ms.push_back(a.join_ms);
+            if (!a.ok) {
+                ++setup_failures;
+                if (first_failure.empty()) first_failure = a.error;
                 continue;
             }
-            threads.run_on(s.thread, [&] { s.created = static_cast<bool>(s.peer->start(a.body)); });
+            threads.run_on(s.thread,
+                           [&] { s.created = static_cast<bool>(s.peer->start(a.answer_sdp)); });
         }
         // Wait for this batch's ICE + DTLS before the next (bounded).
         const auto deadline = Clock::now() + std::chrono::seconds(10);
@@ -429,14 +434,22 @@ int run_media_load(const RunOptions& opt) {
         all.empty() ? 0.0 : 100.0 * static_cast<double>(late) / static_cast<double>(all.size());
     const double pps = static_cast<double>(expected) / window_s;
 
+    std::sort(join_ms.begin(), join_ms.end());
+    auto join_pct = [&](double p) { return round2(percentile(join_ms, p)); };
+    const double join_max = join_ms.empty() ? 0.0 : round2(join_ms.back());
     json::object out{{"scenario", "media_fanout"},
+                     {"signalling", setup->mode()},
                      {"subscribers", n},
                      {"connected", measured},
                      {"notConnected", not_connected},
-                     {"whepFailures", whep_failures},
+                     {"setupFailures", setup_failures},
                      {"noVideo", no_video},
                      {"threads", threads.size()},
                      {"rampSeconds", round2(ramp_s)},
+                     {"joinMs", json::object{{"p50", join_pct(50)},
+                                             {"p90", join_pct(90)},
+                                             {"p99", join_pct(99)},
+                                             {"max", join_max}}},
                      {"windowSeconds", round2(window_s)},
                      {"publisherPacketsPerSecond", round2(pps)},
                      {"pacingFactor", opt.pacing_factor},
@@ -460,6 +473,7 @@ int run_media_load(const RunOptions& opt) {
                      {"publisherMaxLagMs", round2(static_cast<double>(s1.pub_max_lag_us) / 1000)},
                      {"loadAverageStart", load_start},
                      {"loadAverageEnd", load_end}};
+    if (auto health = setup->report(); !health.empty()) out["livekit"] = std::move(health);
     if (opt.server_pid) {
         int busiest = 0;
         double busiest_s = -1;
@@ -491,9 +505,9 @@ int run_media_load(const RunOptions& opt) {
             {"rssPerSubscriberKiB", round2(per_sub)}};
     }
 
-    std::printf("media_loadgen: %zu subscribers (%llu connected, %zu WHEP failures%s%s), "
+    std::printf("media_loadgen: %zu subscribers via %s (%llu connected, %zu setup failures%s%s), "
                 "%u peer thread(s), ramp %.1f s, window %.1f s\n",
-                n, static_cast<unsigned long long>(measured), whep_failures,
+                n, setup->mode(), static_cast<unsigned long long>(measured), setup_failures,
                 first_failure.empty() ? "" : ", first: ", first_failure.c_str(),
                 static_cast<unsigned>(threads.size()), ramp_s, window_s);
     std::printf("  publisher: %.0f packets/s (video %zu B delta / %zu B key frames, + audio), "
@@ -528,6 +542,11 @@ int run_media_load(const RunOptions& opt) {
                     static_cast<unsigned long long>(rss_after_ramp),
                     sv.at("rssPerSubscriberKiB").as_double());
     }
+    std::printf("  join (offer -> answer) per subscriber: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+                join_pct(50), join_pct(99), join_max);
+    if (out.contains("livekit")) {
+        std::printf("  livekit signalling: %s\n", json::serialize(out["livekit"]).c_str());
+    }
     std::printf("  load average: %s -> %s\n", load_start.c_str(), load_end.c_str());
     std::cout << json::serialize(out) << std::endl;
 
@@ -540,6 +559,7 @@ int run_media_load(const RunOptions& opt) {
             if (t == 0) pub->close();
         });
     }
+    setup->close();  // LiveKit: leave + close on every signalling socket
     threads.stop();
     subs.clear();
     pub.reset();

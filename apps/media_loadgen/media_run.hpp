@@ -3,8 +3,9 @@
 /// `keyframe_interval`) and opus-sized audio (50 packets/s), N WHEP subscribers ramped in
 /// batches (most of them light counting peers, a few decrypting "probes" that measure the
 /// forwarding delay), a measurement window, then the results as a human summary and one JSON
-/// line on stdout. Peers run on `threads` io_context threads; the calling thread does the HTTP
-/// and the bookkeeping. No NACKs or PLIs are answered or sent.
+/// line on stdout. Peers run on `threads` io_context threads; the calling thread does the session
+/// setup (session_setup.hpp: WHIP/WHEP, or LiveKit signalling on a thread of its own) and the
+/// bookkeeping. No NACKs or PLIs are answered or sent.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -17,6 +18,9 @@ struct RunOptions {
     std::string api_key;
     std::string api_secret;
     std::string room = "bench";
+    /// How peers get their answers: "whip" (WHIP/WHEP POSTs) or "livekit" (each peer joins
+    /// through the LiveKit `/rtc/v1` WebSocket; livekit_join.hpp). Nothing else differs.
+    std::string signalling = "whip";
     std::size_t subscribers = 100;
     std::chrono::milliseconds duration{20'000};  ///< measurement window
     std::chrono::milliseconds warmup{2'500};     ///< after the ramp, before the window
@@ -35,7 +39,9 @@ struct RunOptions {
 };
 
 /// Runs the scenario and prints the results. Returns 0 when the run completed (whatever the
-/// loss), 1 when it could not (publisher refused or never connected, bad URL).
+/// loss), 1 when it could not (publisher refused or never connected, bad URL). The JSON line's
+/// `setupFailures` counts subscribers whose WHEP POST or LiveKit join got no answer;
+/// `joinMs` is the time from a subscriber's offer sent to its answer received.
 int run_media_load(const RunOptions& opt);
 
 }  // namespace cohost::media_loadgen
