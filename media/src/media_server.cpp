@@ -96,7 +96,7 @@ SessionAnswer MediaServer::create_session(SessionKind kind, const std::string& r
     SessionAnswer unavailable;
     unavailable.status = 503;
     unavailable.code = "unavailable";
-    unavailable.message = "the media server is not running";
+    unavailable.message = "the media server is not running or too busy; try again";
     if (!impl_->started || impl_->workers.empty()) return unavailable;
     std::string offer(offer_sdp);
     SessionAnswer a;
@@ -150,7 +150,8 @@ ServerOfferUpdate MediaServer::create_subscriber_session(const std::string& room
                                                          const std::string& identity,
                                                          const ParticipantContext& context,
                                                          std::vector<std::string> tracks) {
-    const auto unavailable = offer_failure(503, "unavailable", "the media server is not running");
+    const auto unavailable =
+        offer_failure(503, "unavailable", "the media server is not running or too busy; try again");
     if (!impl_->started || impl_->workers.empty()) return unavailable;
     ServerOfferUpdate u;
     {

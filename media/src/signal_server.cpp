@@ -364,6 +364,7 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     core::logger("signal")->info("signal: '{}' left room '{}'", s->info.identity(), room.name);
     s->info.set_state(livekit::ParticipantInfo::DISCONNECTED);
     s->info.set_version(s->info.version() + 1);
+    const bool published = s->info.tracks_size() > 0;
     if (s->active) {
         for (const auto& t : s->info.tracks()) emit("track_unpublished", room, &s->info, &t);
     }
@@ -371,8 +372,10 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     broadcast_info(room, *s);
     emit_departure(room, *s);  // participant_left, or participant_connection_aborted
     // The others' sections that carried its tracks are stale: a new offer lets the answer
-    // mark them inactive (the client ends those tracks).
+    // mark them inactive (the client ends those tracks). A participant that published nothing
+    // (a viewer) left no such section: nobody renegotiates.
     for (const auto& [identity, other] : room.participants) {
+        if (!published) break;
         if (other->two_pc) {  // the SFU offers: the sections end in its next offer
             sync_subscriptions(room, other, false);
             continue;

@@ -11,6 +11,7 @@
 /// tracks; a subscriber peer owns its down tracks. Raw pointers between them are cleared by the
 /// teardown functions in worker_sessions.cpp in the order docs/lifecycles.md gives.
 #include <array>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -184,15 +185,26 @@ public:
     void stop();
     [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
 
-    /// Runs `f` on the worker thread and returns its result (waits at most 2 s; on timeout or
-    /// after stop() returns `fallback`).
+    /// Runs `f` on the worker thread and returns its result. After stop(), or when the worker
+    /// has not started `f` within 2 s (it is behind), returns `fallback` and `f` never runs: a
+    /// caller told "unavailable" leaves nothing behind (no session created late). Once `f` has
+    /// started, waits for it.
     template <class F, class R = std::invoke_result_t<F>>
     R call(F f, R fallback) {
         if (!running_) return fallback;
+        enum : int { kPending, kRunning, kAbandoned };
+        auto state = std::make_shared<std::atomic<int>>(kPending);
         auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
         auto fut = task->get_future();
-        boost::asio::post(ioc_, [task] { (*task)(); });
-        if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready) return fallback;
+        boost::asio::post(ioc_, [task, state] {
+            int expected = kPending;
+            if (state->compare_exchange_strong(expected, kRunning)) (*task)();
+        });
+        if (fut.wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
+            int expected = kPending;
+            if (state->compare_exchange_strong(expected, kAbandoned)) return fallback;
+            // else it is running on the worker thread right now: it finishes
+        }
         return fut.get();
     }
 
