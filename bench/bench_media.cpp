@@ -1,4 +1,4 @@
-// Media hot path: SRTP protect/unprotect of a 1,200-byte RTP packet (libsrtp2, both profiles,
+// Media hot path: SRTP protect/unprotect of a 1,200-byte RTP packet (SrtpSession, both profiles,
 // one session and spread over 1,000 sessions as in an SFU with one session per subscriber) and
 // RTP header parsing. webrtc-notes.md has the reference figures for this machine kind.
 #include <benchmark/benchmark.h>

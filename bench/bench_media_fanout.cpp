@@ -3,7 +3,8 @@
 // keys), exactly the per-subscriber work of the media worker's forward loop:
 //   Forwarder::on_packet -> write_egress -> SrtpSession::protect_rtp.
 // `per_sub_pkt` is the time of one subscriber-packet (iteration time / subscribers). The
-// `no_srtp` and `srtp_only` variants split that cost. Issue 4; figures in bench/RESULTS.md.
+// `no_srtp` and `srtp_only` variants split that cost; `srtp_only_cm` is `srtp_only` with the
+// AES-CM-128-HMAC-SHA1-80 profile instead. Issue 4; figures in bench/RESULTS.md.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -34,7 +35,7 @@ constexpr std::uint8_t kExtMid = 1;
 constexpr std::uint8_t kExtAbsSendTime = 2;
 constexpr std::uint8_t kExtTwcc = 3;
 
-enum class Work { Full, NoSrtp, SrtpOnly };
+enum class Work { Full, NoSrtp, SrtpOnly, SrtpOnlyCm };
 
 /// A 1,200-byte VP8 packet as Chromium sends it to the SFU: MID, abs-send-time and
 /// transport-cc one-byte extensions, a VP8 payload descriptor with a 15-bit picture id.
@@ -76,11 +77,11 @@ struct Incoming {
     }
 };
 
-SrtpKeyMaterial keys(std::size_t index) {
-    const std::size_t n = cohost::media::srtp_key_size(SrtpProfile::AeadAes128Gcm) +
-                          cohost::media::srtp_salt_size(SrtpProfile::AeadAes128Gcm);
+SrtpKeyMaterial keys(std::size_t index, SrtpProfile profile) {
+    const std::size_t n =
+        cohost::media::srtp_key_size(profile) + cohost::media::srtp_salt_size(profile);
     SrtpKeyMaterial k;
-    k.profile = SrtpProfile::AeadAes128Gcm;
+    k.profile = profile;
     for (std::size_t i = 0; i < n; ++i) {
         k.local.push_back(static_cast<std::uint8_t>(index * 131 + i * 7 + 1));
         k.remote.push_back(static_cast<std::uint8_t>(index * 17 + i * 11 + 3));
@@ -101,7 +102,9 @@ void BM_Fanout(benchmark::State& state, Work work) {
     ext_map.map(kExtAbsSendTime, kExtAbsSendTime);  // MID and transport-cc are stripped
     std::vector<Subscriber> subs(count);
     for (std::size_t i = 0; i < count; ++i) {
-        auto s = SrtpSession::create(keys(i));
+        auto s = SrtpSession::create(keys(i, work == Work::SrtpOnlyCm
+                                                     ? SrtpProfile::Aes128CmSha1_80
+                                                     : SrtpProfile::AeadAes128Gcm));
         if (!s) {
             state.SkipWithError("SrtpSession::create failed");
             return;
@@ -137,7 +140,7 @@ void BM_Fanout(benchmark::State& state, Work work) {
         for (std::size_t i = 0; i < count; ++i) {
             Subscriber& s = subs[i];
             std::size_t len = 0;
-            if (work == Work::SrtpOnly) {
+            if (work == Work::SrtpOnly || work == Work::SrtpOnlyCm) {
                 std::memcpy(out.data(), in.view.bytes.data(), in.view.bytes.size());
                 cohost::wire::store_be16(out.data() + 2, seq);
                 len = in.view.bytes.size();
@@ -172,5 +175,6 @@ void BM_Fanout(benchmark::State& state, Work work) {
 BENCHMARK_CAPTURE(BM_Fanout, full, Work::Full)->Arg(1)->Arg(100)->Arg(1000);
 BENCHMARK_CAPTURE(BM_Fanout, no_srtp, Work::NoSrtp)->Arg(1)->Arg(100)->Arg(1000);
 BENCHMARK_CAPTURE(BM_Fanout, srtp_only, Work::SrtpOnly)->Arg(1)->Arg(100)->Arg(1000);
+BENCHMARK_CAPTURE(BM_Fanout, srtp_only_cm, Work::SrtpOnlyCm)->Arg(1)->Arg(100)->Arg(1000);
 
 }  // namespace

@@ -1,19 +1,22 @@
 #pragma once
-/// \file SRTP/SRTCP protection for one peer (RFC 3711; AEAD-AES-128-GCM RFC 7714), over libsrtp2.
+/// \file SRTP/SRTCP protection for one peer (RFC 3711 AES_CM_128_HMAC_SHA1_80; RFC 7714
+/// AEAD_AES_128_GCM), on OpenSSL EVP (media/src/srtp_evp.hpp).
 ///
-/// An `SrtpSession` holds two libsrtp sessions built from the keys a `DtlsTransport` exported:
-/// an outbound one (`ssrc_any_outbound`, our `local` key) that protects everything we send, and
-/// an inbound one (`ssrc_any_inbound`, the peer's `remote` key) that unprotects everything we
-/// receive. Both use a 1,024-packet replay window; the outbound one allows repeated
-/// transmission (`allow_repeat_tx`), so a packet kept in the NACK cache can be protected again
-/// with the same sequence number (the payload must be the same, RFC 3711 §9.2).
+/// An `SrtpSession` holds two engines built from the keys a `DtlsTransport` exported: an
+/// outbound one (our `local` key) that protects everything we send, and an inbound one (the
+/// peer's `remote` key) that unprotects everything we receive, each with per-SSRC state created
+/// on first use. RTP has a 1,024-packet replay window, SRTCP a 128-index one; the outbound
+/// engine allows repeated transmission, so a packet kept in the NACK cache can be protected
+/// again with the same sequence number (the payload must be the same, RFC 3711 §9.2). The
+/// behaviour, byte for byte, is that of the libsrtp2 configuration this class used before
+/// (`ssrc_any_outbound`/`ssrc_any_inbound`, `window_size` 1,024, `allow_repeat_tx` outbound),
+/// which tests/unit/media/srtp_evp*_test.cpp keep as the reference.
 ///
-/// All packet functions work in place, never throw, never allocate (libsrtp allocates once per
-/// new SSRC it sees), and report failures as `Result` errors of category "srtp".
+/// All packet functions work in place, never throw, never allocate (a new SSRC adds one state
+/// entry), and report failures as `Result` errors of category "srtp".
 ///
 /// Threading: an `SrtpSession` is owned by one media worker thread and is not thread-safe.
-/// Different sessions may be used on different threads concurrently. `srtp_init()` runs once per
-/// process on the first `create()`.
+/// Different sessions may be used on different threads concurrently.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,25 +25,25 @@
 #include "cohost/core/result.hpp"
 #include "cohost/media/dtls.hpp"
 
-struct srtp_ctx_t_;  // libsrtp2's session, forward-declared so <srtp2/srtp.h> stays private
-
 namespace cohost::media {
+
+class SrtpEvp;  // one direction's engine (media/src/srtp_evp.hpp)
 
 /// Why an SRTP operation failed (category "srtp").
 enum class SrtpErrc {
     TooShort = 1,    ///< shorter than the header plus the authentication tag/trailer, or `len`
                      ///< larger than the buffer
     BufferTooSmall,  ///< protect: no room for the trailer after `len` bytes
-    BadHeader,       ///< not version 2, or a header libsrtp cannot parse (CSRC/extension overrun)
+    BadHeader,       ///< not version 2, or the CSRC list or header extension runs past the packet
     Replay,          ///< index already seen or older than the replay window
     AuthFailed,      ///< authentication tag does not verify (tampered, wrong key)
     BadKey,          ///< create: key||salt length does not match the profile
-    Failed,          ///< any other libsrtp failure (initialisation, allocation, cipher)
+    Failed,          ///< any other failure (OpenSSL initialisation or cipher, allocation)
 };
 [[nodiscard]] boost::system::error_code make_error_code(SrtpErrc e) noexcept;
 
-/// libsrtp2 session pair for one peer (see the file comment). Not copyable or movable; hold it by
-/// `unique_ptr`.
+/// Outbound + inbound SRTP engines for one peer (see the file comment). Not copyable or
+/// movable; hold it by `unique_ptr`.
 class SrtpSession {
     struct PrivateTag {};
 
@@ -49,9 +52,9 @@ public:
     /// E-flag/index word (RTP adds 16 with GCM, 10 with AES-CM; RTCP 20 and 14). No MKI is used.
     static constexpr std::size_t kMaxTrailer = 16 + 4;
 
-    /// Builds both libsrtp sessions for `keys.profile` with `keys.local` (outbound) and
-    /// `keys.remote` (inbound). Errors: BadKey for a wrong key||salt length, Failed when libsrtp
-    /// cannot initialise or allocate. Call on the worker that will own the session.
+    /// Builds both engines for `keys.profile` with `keys.local` (outbound) and `keys.remote`
+    /// (inbound). Errors: BadKey for a wrong key||salt length, Failed when OpenSSL cannot
+    /// initialise a cipher. Call on the worker that will own the session.
     [[nodiscard]] static cohost::Result<std::unique_ptr<SrtpSession>> create(
         const SrtpKeyMaterial& keys);
 
@@ -81,12 +84,12 @@ public:
                                                              std::size_t len) noexcept;
 
     /// Use `create()`; public only for `std::make_unique`.
-    explicit SrtpSession(PrivateTag, SrtpProfile profile) noexcept : profile_(profile) {}
+    explicit SrtpSession(PrivateTag, SrtpProfile profile) noexcept;
 
 private:
     SrtpProfile profile_;
-    srtp_ctx_t_* outbound_ = nullptr;
-    srtp_ctx_t_* inbound_ = nullptr;
+    std::unique_ptr<SrtpEvp> outbound_;
+    std::unique_ptr<SrtpEvp> inbound_;
 };
 
 }  // namespace cohost::media
