@@ -11,20 +11,19 @@ namespace cohost::server::store::detail {
 
 namespace {
 
-// Even without commits crossing `wake_pages`, a WAL with anything in it is checkpointed this
-// often, so an idle server's WAL drains into the database file.
-constexpr auto kIdlePeriod = std::chrono::seconds(5);
 constexpr int kBusyTimeoutMs = 5000;
 
 }  // namespace
 
 Checkpointer::Checkpointer(sqlite3* writer, const std::string& path, int wake_pages,
-                           int inline_pages, int topup_pages, int topup_gap)
+                           int inline_pages, int topup_pages, int topup_gap,
+                           std::chrono::milliseconds idle_period)
     : writer_(writer),
       wake_pages_(wake_pages),
       inline_pages_(inline_pages),
       topup_pages_(topup_pages),
-      topup_gap_(topup_gap) {
+      topup_gap_(topup_gap),
+      idle_period_(idle_period) {
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &conn_, flags, nullptr);
     if (rc != SQLITE_OK) {
@@ -81,7 +80,9 @@ void Checkpointer::run() {
     static const std::shared_ptr<spdlog::logger> log = core::logger("store");
     std::unique_lock lock(mu_);
     while (!stop_) {
-        cv_.wait_for(lock, kIdlePeriod, [this] { return wake_ || stop_; });
+        // Even without commits crossing `wake_pages`, a WAL with anything in it is checkpointed
+        // this often, so an idle server's WAL drains into the database file.
+        cv_.wait_for(lock, idle_period_, [this] { return wake_ || stop_; });
         if (stop_) {
             break;
         }

@@ -18,6 +18,7 @@
 /// next transaction then restarts the WAL from the beginning. A backstop: past `inline_pages`
 /// the writer checkpoints inline whatever the thread did, so the WAL stays bounded.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -32,8 +33,10 @@ class Checkpointer {
 public:
     /// Opens a second connection to `path` and starts the thread; installs the WAL hook on
     /// `writer` (the store's connection, which must outlive this object). Throws StoreError.
+    /// `idle_period`: a WAL with anything in it is checkpointed at least this often.
     Checkpointer(sqlite3* writer, const std::string& path, int wake_pages = 1000,
-                 int inline_pages = 65536, int topup_pages = 8192, int topup_gap = 2048);
+                 int inline_pages = 65536, int topup_pages = 8192, int topup_gap = 2048,
+                 std::chrono::milliseconds idle_period = std::chrono::seconds(5));
     /// Stops the thread (a checkpoint in progress finishes first) and closes its connection.
     ~Checkpointer();
     Checkpointer(const Checkpointer&) = delete;
@@ -52,6 +55,7 @@ private:
     int inline_pages_;
     int topup_pages_;
     int topup_gap_;
+    std::chrono::milliseconds idle_period_;
     std::atomic<int> copied_{0};  ///< frames the thread's last checkpoint had copied in total
     mutable std::mutex mu_;
     std::condition_variable cv_;

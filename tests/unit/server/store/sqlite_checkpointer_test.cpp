@@ -69,8 +69,9 @@ TEST_F(CheckpointerTest, CheckpointsOnItsOwnThreadAfterTheWakeThreshold) {
 }
 
 TEST_F(CheckpointerTest, WriterNoLongerCheckpointsAutomatically) {
+    // Not woken by pages, nor by its idle period (inserting may take seconds on a busy machine).
     Checkpointer ckpt(db_, path_, /*wake_pages=*/1'000'000, /*inline_pages=*/1'000'000,
-                      /*topup_pages=*/1'000'000);
+                      /*topup_pages=*/1'000'000, /*topup_gap=*/2048, std::chrono::hours(1));
     insert_rows(1200);  // past SQLite's default 1000-page automatic checkpoint
     int log = -1;
     int copied = -1;
