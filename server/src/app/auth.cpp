@@ -24,11 +24,31 @@ rooms::Outcome<Principal> Authenticator::verify(std::string_view token) const {
     if (token.empty()) {
         return rooms::make_error(Errc::Unauthenticated, "missing token");
     }
+    const auto now = clock_.now();
+    if (auto hit = cache_->find(token, now)) return std::move(*hit);
+    core::TimePoint expires_at{};
+    auto p = verify_uncached(token, now, &expires_at);
+    // Only accepted tokens are remembered, and never past their own `exp`.
+    if (p) cache_->put(token, *p, expires_at, now);
+    return p;
+}
+
+rooms::Outcome<Principal> Authenticator::verify_uncached(std::string_view token,
+                                                         core::TimePoint now,
+                                                         core::TimePoint* expires_at) const {
     auto claims = core::jwt::verify_hs256(
-        token, core::jwt::VerifyOptions{secret_, key_, clock_.now(), std::chrono::seconds(10)});
+        token, core::jwt::VerifyOptions{secret_, key_, now, std::chrono::seconds(10)});
     if (!claims) {
         return rooms::make_error(Errc::Unauthenticated, "invalid token: " + claims.error().message());
     }
+    // verify_hs256 guarantees a numeric `exp`. Fractional seconds round down (earlier expiry).
+    const auto& exp = claims->at("exp");
+    const double exp_s = exp.is_double() ? exp.as_double()
+                         : exp.is_uint64() ? static_cast<double>(exp.as_uint64())
+                                           : static_cast<double>(exp.as_int64());
+    *expires_at = exp_s >= 9.0e12 ? core::TimePoint::max()
+                  : exp_s <= 0    ? core::TimePoint{}
+                                  : core::from_unix_ms(static_cast<std::int64_t>(exp_s) * 1000);
     Principal p;
     const auto* sub = claims->if_contains("sub");
     if (sub && sub->is_string() && !sub->as_string().empty()) {

@@ -9,6 +9,7 @@
 #include "cohost/core/log.hpp"
 #include "cohost/server/app/engagement_service.hpp"
 #include "engagement_json.hpp"
+#include "engagement_viewer_cache.hpp"
 
 namespace cohost::server::app {
 
@@ -37,6 +38,7 @@ struct EngagementService::Impl {
     /// Rooms whose count may have changed since the last tick.
     std::set<std::string> dirty;
     EngagementStats stats;
+    ViewerCache viewer_cache;
 
     Impl(boost::asio::io_context& i, store::Store& s, store::EngagementStore& e,
          const core::Clock& c, EngagementOptions o, EventPublisher p)
@@ -47,7 +49,8 @@ struct EngagementService::Impl {
           opts(std::move(o)),
           publish(std::move(p)),
           reactions(opts.policy),
-          timer(i) {}
+          timer(i),
+          viewer_cache(opts.viewer_cache_ttl, opts.viewer_cache_entries) {}
 
     UserLookup users() {
         return [this](const std::string& id) { return store.get_user(id); };

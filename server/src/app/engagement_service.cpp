@@ -23,6 +23,9 @@ bool EngagementService::Impl::commit(store::EngagementChangeset c,
                                      const std::vector<rooms::EngagementEvent>& events,
                                      store::EngagementCommitResult* out) {
     c.events = render_engagement_events(events, users(), products_of());
+    // Forget before writing: whatever the outcome (written, conflict, exception), the next
+    // check reads the row from the store.
+    for (const auto& mod : c.moderation) viewer_cache.moderation_changed(mod.room_id, mod.user_id);
     auto result = es.commit_engagement(c);
     if (result.status == store::CommitStatus::Conflict) return false;
     if (publish && !result.events.empty()) publish(result.events);
@@ -170,17 +173,33 @@ std::optional<rooms::Error> EngagementService::check_viewer(const rooms::Actor& 
                                                             const std::string& room_id,
                                                             bool allow_ended) {
     auto& m = *impl_;
-    auto room = m.store.get_room(room_id);
-    if (!room) return make_error(Errc::NotFound, "room not found");
-    if (!allow_ended && room->status == rooms::RoomStatus::Ended) {
+    const auto now = m.clock.now();
+    auto room = m.viewer_cache.room(room_id, now);
+    if (!room) {
+        auto row = m.store.get_room(room_id);
+        if (!row) return make_error(Errc::NotFound, "room not found");  // not cached
+        room = ViewerCache::RoomFacts{row->status == rooms::RoomStatus::Ended};
+        m.viewer_cache.put_room(room_id, *room, now);
+    }
+    if (!allow_ended && room->ended) {
         return make_error(Errc::RoomEnded, "the room has ended");
     }
     if (a.admin) return std::nullopt;
-    const auto mod = m.es.get_moderation(room_id, a.user_id);
-    if (mod && mod->banned_at(m.clock.now())) {
+    auto mod = m.viewer_cache.moderation(room_id, a.user_id, now);
+    if (!mod) {
+        mod = m.es.get_moderation(room_id, a.user_id);
+        m.viewer_cache.put_moderation(room_id, a.user_id, *mod, now);
+    }
+    if (*mod && (*mod)->banned_at(now)) {
         return make_error(Errc::Banned, "you are banned from this room");
     }
     return std::nullopt;
+}
+
+void EngagementService::on_room_changed(const std::vector<store::StoredEvent>& events) {
+    for (const auto& e : events) {
+        if (!e.room_id.empty()) impl_->viewer_cache.room_changed(e.room_id);
+    }
 }
 
 // ---- reactions --------------------------------------------------------------------------------

@@ -212,7 +212,8 @@ void Server::start() {
         m.group = std::make_unique<GroupCommit>(m.ioc, *m.store, m.cfg.store_group_commit_max);
         m.store->set_write_hook([g = m.group.get()] { g->before_write(); });
     }
-    m.auth = std::make_unique<Authenticator>(m.cfg.api_key, m.secret, m.clock);
+    m.auth = std::make_unique<Authenticator>(m.cfg.api_key, m.secret, m.clock,
+                                             m.cfg.token_cache_size);
 
     realtime::HubOptions hub_opts;
     hub_opts.queue_limit = m.cfg.realtime_queue_limit;
@@ -257,9 +258,17 @@ void Server::start() {
             if (media) media->on_committed(events);  // RemoveParticipant / DeleteRoom
             if (webhooks) webhooks->notify(events);  // outgoing webhooks
         });
-    m.service = std::make_unique<RoomService>(m.ioc, st, m.clock, svc, publish);
+    // The engagement service's viewer cache forgets a room as soon as RoomService commits to it
+    // (not after durability), so a room's end holds for the very next reaction or chat read.
+    const EventPublisher room_publish = [&engagement,
+                                         publish](const std::vector<store::StoredEvent>& events) {
+        if (engagement) engagement->on_room_changed(events);
+        publish(events);
+    };
+    m.service = std::make_unique<RoomService>(m.ioc, st, m.clock, svc, room_publish);
     EngagementOptions eng;
     eng.policy = m.cfg.engagement;
+    eng.viewer_cache_ttl = m.cfg.engagement_viewer_cache_ttl;
     m.engagement = std::make_unique<EngagementService>(m.ioc, st, m.clock, eng, publish);
     hub.set_listener(m.engagement.get());
     m.media =

@@ -67,6 +67,10 @@ constexpr std::array kKeys{
             }
         }},
     Key{"auth.user_token_ttl", [](Config& c, const Value& v) { c.user_token_ttl = as_seconds(v); }},
+    Key{"auth.token_cache_size",
+        [](Config& c, const Value& v) {
+            c.token_cache_size = static_cast<std::size_t>(as_int(v, 0, 10'000'000));
+        }},
     Key{"media.udp_port",
         [](Config& c, const Value& v) { c.udp_port = std::uint16_t(as_int(v, 0, 65535)); }},
     Key{"media.public_ip",
@@ -236,6 +240,13 @@ constexpr std::array kKeys{
     Key{"engagement.reactions_per_user_per_second",
         [](Config& c, const Value& v) {
             c.engagement.reactions_per_user_per_second = int(as_int(v, 1, 1000));
+        }},
+    Key{"engagement.viewer_cache_ttl",
+        [](Config& c, const Value& v) {
+            // 0 turns the cache off (the store is read per request); else a positive duration.
+            const bool off =
+                !v.null && (v.text == "0" || core::parse_duration(v.text) == core::Duration{0});
+            c.engagement_viewer_cache_ttl = off ? std::chrono::milliseconds(0) : as_duration(v);
         }},
     Key{"metrics.enabled", [](Config& c, const Value& v) { c.metrics_enabled = as_bool(v); }},
     Key{"webhooks.urls", [](Config& c, const Value& v) { c.webhook_urls = as_http_urls(v); }},
@@ -529,6 +540,7 @@ std::string Config::dump_redacted() const {
         out << YAML::Comment("auto: on when http.addr is loopback");
     }
     kv("user_token_ttl", format_duration(user_token_ttl));
+    kv("token_cache_size", token_cache_size);
     out << YAML::EndMap;
     section("media");
     kv("udp_port", udp_port);
@@ -586,6 +598,7 @@ std::string Config::dump_redacted() const {
         kv("reactions", names);
     }
     kv("reactions_per_user_per_second", engagement.reactions_per_user_per_second);
+    kv("viewer_cache_ttl", format_duration(engagement_viewer_cache_ttl));
     out << YAML::EndMap;
     section("metrics");
     kv("enabled", metrics_enabled);

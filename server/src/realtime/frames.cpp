@@ -225,6 +225,19 @@ const Frame& pong_frame() {
     return kPong;
 }
 
+void append_text_frame_header(std::string& out, std::size_t payload) {
+    out.push_back(static_cast<char>(0x81));  // FIN, opcode 1 (text), RSV bits clear
+    if (payload < 126) {
+        out.push_back(static_cast<char>(payload));  // MASK bit clear: server frames are unmasked
+        return;
+    }
+    const int bytes = payload <= 0xFFFF ? 2 : 8;
+    out.push_back(static_cast<char>(bytes == 2 ? 126 : 127));
+    for (int i = bytes - 1; i >= 0; --i) {
+        out.push_back(static_cast<char>((static_cast<std::uint64_t>(payload) >> (8 * i)) & 0xFF));
+    }
+}
+
 }  // namespace detail
 
 std::string render_event_frame(const store::StoredEvent& e) {

@@ -65,4 +65,15 @@ void append_json_string(std::string& out, std::string_view s);
 /// The shared `{"type":"pong"}` frame.
 [[nodiscard]] const Frame& pong_frame();
 
+// ---- WebSocket framing of server frames (RFC 6455 §5.2) -------------------------------------
+
+/// Longest header of an unmasked server frame: 2 bytes + a 64-bit length.
+constexpr std::size_t kMaxFrameHeader = 10;
+/// Header bytes of an unmasked, final, uncompressed text frame of `payload` bytes: 2, 4 or 10.
+[[nodiscard]] constexpr std::size_t text_frame_header_size(std::size_t payload) noexcept {
+    return payload < 126 ? 2 : payload <= 0xFFFF ? 4 : 10;
+}
+/// Appends that header (FIN + opcode 1, no mask, the shortest length encoding) to `out`.
+void append_text_frame_header(std::string& out, std::size_t payload);
+
 }  // namespace cohost::server::realtime::detail

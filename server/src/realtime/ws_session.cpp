@@ -150,16 +150,42 @@ void WsSession::send(Frame frame) {
 
 void WsSession::write_next() {
     writing_ = true;
-    const std::string& text = *queue_.front();
-    ws_.async_write(net::buffer(text.data(), text.size()),
-                    beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+    // Everything queued now (bounded) leaves in one gathered write: one sendmsg, not one each.
+    std::size_t n = 0;
+    std::size_t bytes = 0;
+    while (n < queue_.size() && n < kMaxBatchFrames &&
+           (n == 0 || bytes + queue_[n]->size() <= kMaxBatchBytes)) {
+        bytes += queue_[n]->size();
+        ++n;
+    }
+    in_flight_ = n;
+    headers_.clear();
+    headers_.reserve(n * kMaxFrameHeader);  // no reallocation below: the buffers point into it
+    for (std::size_t i = 0; i < n; ++i) append_text_frame_header(headers_, queue_[i]->size());
+    std::vector<net::const_buffer> buffers;
+    buffers.reserve(2 * n);
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t len = text_frame_header_size(queue_[i]->size());
+        buffers.emplace_back(headers_.data() + at, len);
+        at += len;
+        buffers.emplace_back(queue_[i]->data(), queue_[i]->size());
+    }
+    ws_.next_layer().async_write_raw(
+        std::move(buffers), [self = shared_from_this()](beast::error_code ec, std::size_t written) {
+            self->on_write(ec, written);
+        });
 }
 
 void WsSession::on_write(beast::error_code ec, std::size_t /*bytes*/) {
     writing_ = false;
-    if (!queue_.empty()) {
+    for (; in_flight_ > 0 && !queue_.empty(); --in_flight_) {
         queue_.pop_front();
         ++popped_;
+    }
+    in_flight_ = 0;
+    if (ec == net::error::operation_aborted && state_ != State::Open) {
+        return;  // withdrawn at close (cancel_waiting_raw) or cut by kill(): nothing more to do
     }
     if (ec) {
         if (!is_quiet_end(ec)) {
@@ -250,8 +276,10 @@ void WsSession::leave_open() {
     }
     state_ = State::Closing;
     state_since_ = Clock::now();
-    // Drop queued frames now; the one being written must live until its write completes.
-    while (queue_.size() > (writing_ ? 1U : 0U)) {
+    // A batch not yet on the socket never goes out: nothing may follow the close frame.
+    ws_.next_layer().cancel_waiting_raw();
+    // Drop queued frames now; those being written must live until their write completes.
+    while (queue_.size() > (writing_ ? in_flight_ : 0U)) {
         queue_.pop_back();
     }
     if (host_ != nullptr) {

@@ -9,8 +9,14 @@
 // valid for exactly as long as the host has it registered. `detach()` cuts the link when the
 // host goes first (hub destruction).
 //
-// Threading: the control io_context thread only. Completion handlers are never invoked from
-// inside an initiating call, so no method here re-enters the host except where documented.
+// Writes: every queued event goes out as pre-framed bytes (header + the shared payload; server
+// frames are unmasked and uncompressed, so identical for every subscriber), and all frames queued
+// while a write is on the socket leave together in the next gathered write (gated_stream.hpp
+// keeps Beast's own control frames from interleaving with them).
+//
+// Threading: the thread of the session's executor only (a fan-out shard, or the control thread
+// with `realtime.threads: 0`). Completion handlers are never invoked from inside an initiating
+// call, so no method here re-enters the host except where documented.
 #include <algorithm>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -26,6 +32,7 @@
 
 #include "cohost/server/rooms/domain.hpp"
 #include "frames.hpp"
+#include "gated_stream.hpp"
 
 namespace cohost::server::realtime::detail {
 
@@ -121,11 +128,20 @@ private:
     void on_close(boost::beast::error_code ec);
     void leave_open();
 
+    /// Most frames one gathered write carries (2 iovecs each; IOV_MAX is 1,024).
+    static constexpr std::size_t kMaxBatchFrames = 64;
+    /// Most payload bytes one gathered write carries (a single larger frame still goes alone).
+    static constexpr std::size_t kMaxBatchBytes = 256 * 1024;
+
     SessionHost* host_;
-    boost::beast::websocket::stream<boost::beast::tcp_stream, /*deflateSupported=*/false> ws_;
+    /// No permessage-deflate (deflateSupported = false): server frames are never compressed,
+    /// so their bytes are header + the shared payload, written by `write_next` directly.
+    boost::beast::websocket::stream<GatedStream, /*deflateSupported=*/false> ws_;
     boost::beast::flat_buffer buffer_;  ///< max size = max_frame_bytes; emptied after each read
     std::unique_ptr<Request> upgrade_;  ///< held only until the handshake completes
-    std::deque<Frame> queue_;           ///< front is being written while `writing_`
+    std::deque<Frame> queue_;           ///< the first `in_flight_` are being written
+    std::size_t in_flight_ = 0;         ///< frames of the write on the socket
+    std::string headers_;               ///< the in-flight frames' headers (2–10 bytes each)
     std::vector<TopicSlot*> subscriptions_;
     rooms::Actor actor_;
     std::size_t queue_limit_;

@@ -42,6 +42,7 @@ struct Config {
     /// `auth.dev_login`, flag --dev-login. nullopt = on only when http_addr is loopback.
     std::optional<bool> dev_login;
     std::chrono::seconds user_token_ttl{24 * 3600};  ///< `auth.user_token_ttl` (dev login)
+    std::size_t token_cache_size = 10'000;  ///< `auth.token_cache_size` (verified tokens; 0 = off)
 
     // ---- media credentials ------------------------------------------------------------------
     /// `media.public_url`: the LiveKit URL handed to clients with media credentials. Empty (the
@@ -100,6 +101,9 @@ struct Config {
     /// `engagement.max_room_products`, `engagement.reactions`,
     /// `engagement.reactions_per_user_per_second`.
     rooms::EngagementPolicy engagement;
+    /// `engagement.viewer_cache_ttl`: how long a room's status and a user's moderation row read
+    /// from the store answer "may this user react / watch" (0 = read the store every time).
+    std::chrono::milliseconds engagement_viewer_cache_ttl{2000};
 
     // ---- realtime --------------------------------------------------------------------------
     int realtime_retention_events = 1000;                   ///< `realtime.retention_events`

@@ -51,9 +51,9 @@ TEST(ConfigSample, ListsExactlyTheKeysOfTheDump) {
     const auto dumped = leaf_keys(YAML::Load(Config{}.dump_redacted()));
     EXPECT_EQ(sample, dumped);
     // the core keys, metrics.enabled, webhooks.* (5), media.mode + livekit.* (7) and
-    // store.group_commit* (2), engagement.* (6), the embedded SFU's media.* (6), http.ui_dir: the equality
-    // above is the real check, this catches a silent drop
-    EXPECT_EQ(sample.size(), 57u);
+    // store.group_commit* (2), engagement.* (7), the embedded SFU's media.* (6), http.ui_dir,
+    // auth.token_cache_size: the equality above is the real check, this catches a silent drop
+    EXPECT_EQ(sample.size(), 59u);
 }
 
 TEST(ConfigSample, EveryKeyHasAnEnvironmentVariable) {

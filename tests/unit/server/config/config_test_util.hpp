@@ -53,6 +53,8 @@ inline void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.api_secret, b.api_secret);
     EXPECT_EQ(a.dev_login, b.dev_login);
     EXPECT_EQ(a.user_token_ttl, b.user_token_ttl);
+    EXPECT_EQ(a.token_cache_size, b.token_cache_size);
+    EXPECT_EQ(a.engagement_viewer_cache_ttl, b.engagement_viewer_cache_ttl);
     EXPECT_EQ(a.media_public_url, b.media_public_url);
     EXPECT_EQ(a.media_token_ttl, b.media_token_ttl);
     EXPECT_EQ(a.store_url, b.store_url);

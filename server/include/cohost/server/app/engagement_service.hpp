@@ -27,6 +27,12 @@ struct EngagementOptions {
     rooms::EngagementPolicy policy;
     /// How often bursts and viewer counts are emitted (aligned to wall-clock seconds at 1 s).
     std::chrono::milliseconds tick{1000};
+    /// `check_viewer` answers from memory (engagement_viewer_cache.hpp); an entry read from the
+    /// store is trusted this long, which bounds how late another process's ban or room end is
+    /// seen (this process's own writes are seen at once). 0 = read the store every time.
+    std::chrono::milliseconds viewer_cache_ttl{2000};
+    /// At most this many cached rooms and (room, user) moderation rows each.
+    std::size_t viewer_cache_entries = 100'000;
 };
 
 /// Catalogue fields of `POST /v1/products` (`product_id` empty = generate) and of `PATCH`
@@ -88,6 +94,10 @@ public:
     [[nodiscard]] std::optional<rooms::Error> check_viewer(const rooms::Actor& a,
                                                            const std::string& room_id,
                                                            bool allow_ended);
+    /// RoomService committed `events`: forgets what the viewer cache knows of their rooms, so
+    /// a room's end holds for the very next check. Call it synchronously after each commit
+    /// (server.cpp wraps RoomService's publisher), before the events are durable.
+    void on_room_changed(const std::vector<store::StoredEvent>& events);
 
     // ---- reactions ----------------------------------------------------------------------------
     void react(const rooms::Actor& a, const std::string& room_id, const std::string& reaction);
