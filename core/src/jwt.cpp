@@ -70,18 +70,16 @@ std::optional<boost::json::object> parse_object(std::string_view b64) {
     return std::move(v.as_object());
 }
 
-/// Numeric claim as seconds; JSON numbers of any kind are accepted, anything else is absent.
-std::optional<double> number_claim(const boost::json::object& o, std::string_view key) {
+}  // namespace
+
+std::optional<double> numeric_claim(const boost::json::object& o, std::string_view key) noexcept {
     auto it = o.find(key);
-    if (it == o.end()) {
-        return std::nullopt;
-    }
+    if (it == o.end()) return std::nullopt;
     if (it->value().is_int64()) return double(it->value().as_int64());
     if (it->value().is_uint64()) return double(it->value().as_uint64());
     if (it->value().is_double()) return it->value().as_double();
     return std::nullopt;
 }
-}  // namespace
 
 boost::system::error_code make_error_code(JwtError e) noexcept { return {int(e), kCategory}; }
 
@@ -131,10 +129,10 @@ Result<boost::json::object> verify_hs256(std::string_view token,
         }
         const double now = double(to_unix_ms(opts.now)) / 1000.0;
         const double leeway = double(opts.leeway.count());
-        auto exp = number_claim(*claims, "exp");
+        auto exp = numeric_claim(*claims, "exp");
         if (!exp) return JwtError::MissingExpiry;
         if (*exp + leeway <= now) return JwtError::Expired;
-        if (auto nbf = number_claim(*claims, "nbf"); nbf && *nbf - leeway > now) {
+        if (auto nbf = numeric_claim(*claims, "nbf"); nbf && *nbf - leeway > now) {
             return JwtError::NotYetValid;
         }
         return std::move(*claims);

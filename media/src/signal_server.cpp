@@ -374,16 +374,17 @@ void SignalServer::Impl::depart(const std::shared_ptr<SignalSession>& s) {
     // The others' sections that carried its tracks are stale: a new offer lets the answer
     // mark them inactive (the client ends those tracks). A participant that published nothing
     // (a viewer) left no such section: nobody renegotiates.
-    for (const auto& [identity, other] : room.participants) {
-        if (!published) break;
-        if (other->two_pc) {  // the SFU offers: the sections end in its next offer
-            sync_subscriptions(room, other, false);
-            continue;
+    if (published) {
+        for (const auto& [identity, other] : room.participants) {
+            if (other->two_pc) {  // the SFU offers: the sections end in its next offer
+                sync_subscriptions(room, other, false);
+                continue;
+            }
+            if (other->resource.empty()) continue;
+            livekit::SignalResponse r;
+            r.mutable_media_sections_requirement();
+            other->send(r);
         }
-        if (other->resource.empty()) continue;
-        livekit::SignalResponse r;
-        r.mutable_media_sections_requirement();
-        other->send(r);
     }
     if (room.participants.empty() && !room.created_by_api) {
         emit("room_finished", room, nullptr, nullptr);

@@ -6,23 +6,17 @@
 #include <thread>
 
 #include "cohost/core/time.hpp"
-#include "harness.hpp"
+#include "engagement_fixture.hpp"
 
 namespace cohost::it {
 namespace {
 
-class EngagementCacheTest : public ServerTest {
+class EngagementCacheTest : public EngagementFixture {
 protected:
     void SetUp() override {
         ServerTest::SetUp();
-        host_ = std::make_unique<sdk::ApiClient>(login("host", "Hanna"));
-        viewer_ = std::make_unique<sdk::ApiClient>(login("vic", "Vic"));
+        open_room("Cache", false);
         other_ = std::make_unique<sdk::ApiClient>(login("olga", "Olga"));
-        room_ = str(host_->create_room({.title = "Cache"}), "roomId");
-    }
-
-    std::string path(std::string_view rest) const {
-        return "/v1/rooms/" + room_ + std::string(rest);
     }
 
     sdk::ApiResponse react(sdk::ApiClient& api) {
@@ -33,8 +27,7 @@ protected:
         return host_->request("POST", path("/moderation"), std::move(body));
     }
 
-    std::unique_ptr<sdk::ApiClient> host_, viewer_, other_;
-    std::string room_;
+    std::unique_ptr<sdk::ApiClient> other_;
 };
 
 TEST_F(EngagementCacheTest, ABanHoldsForTheVeryNextReactionAndAnUnbanToo) {

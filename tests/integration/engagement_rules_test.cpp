@@ -13,27 +13,18 @@
 #include <thread>
 
 #include "cohost/core/time.hpp"
-#include "harness.hpp"
+#include "engagement_fixture.hpp"
 
 namespace cohost::it {
 namespace {
 
 using Clock = std::chrono::system_clock;
 
-class EngagementRulesTest : public ServerTest {
+class EngagementRulesTest : public EngagementFixture {
 protected:
     void SetUp() override {
         ServerTest::SetUp();
-        host_ = std::make_unique<sdk::ApiClient>(login("host", "Hanna"));
-        cohost_ = std::make_unique<sdk::ApiClient>(login("cara", "Cara"));
-        viewer_ = std::make_unique<sdk::ApiClient>(login("vic", "Vic"));
-        room_ = str(host_->create_room({.title = "Rules"}), "roomId");
-        topic_ = "room:" + room_;
-        cohost_->accept(str(host_->invite(room_, "cara"), "invitationId"));
-    }
-
-    std::string path(std::string_view rest) const {
-        return "/v1/rooms/" + room_ + std::string(rest);
+        open_room("Rules", true);
     }
 
     sdk::ApiResponse post(sdk::ApiClient& api, std::string_view rest, json::value body) {
@@ -65,9 +56,6 @@ protected:
     static void sleep_until_past(Clock::time_point t) {
         std::this_thread::sleep_until(t + 50ms);  // the server's clock is this machine's clock
     }
-
-    std::unique_ptr<sdk::ApiClient> host_, cohost_, viewer_;
-    std::string room_, topic_;
 };
 
 TEST_F(EngagementRulesTest, TimedMuteAndBanEndByThemselves) {

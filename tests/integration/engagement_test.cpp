@@ -2,26 +2,16 @@
 // product events reach room subscribers in order, reactions arrive as one burst per second,
 // the viewer count follows subscribers (also abrupt disconnects), the authorization matrix,
 // and malformed or oversized input changes nothing.
-#include "harness.hpp"
+#include "engagement_fixture.hpp"
 
 namespace cohost::it {
 namespace {
 
-class EngagementTest : public ServerTest {
+class EngagementTest : public EngagementFixture {
 protected:
     void SetUp() override {
         ServerTest::SetUp();
-        host_ = std::make_unique<sdk::ApiClient>(login("host", "Hanna"));
-        cohost_ = std::make_unique<sdk::ApiClient>(login("cara", "Cara"));
-        viewer_ = std::make_unique<sdk::ApiClient>(login("vic", "Vic"));
-        room_ = str(host_->create_room({.title = "Shop live"}), "roomId");
-        topic_ = "room:" + room_;
-        const auto inv = host_->invite(room_, "cara");
-        cohost_->accept(str(inv, "invitationId"));
-    }
-
-    std::string path(std::string_view rest) const {
-        return "/v1/rooms/" + room_ + std::string(rest);
+        open_room("Shop live", true);
     }
 
     sdk::ApiResponse post(sdk::ApiClient& api, std::string_view rest, json::value body) {
@@ -38,9 +28,6 @@ protected:
                                                 {"currency", "USD"}});
         ASSERT_EQ(r.status, 201) << r.raw;
     }
-
-    std::unique_ptr<sdk::ApiClient> host_, cohost_, viewer_;
-    std::string room_, topic_;
 };
 
 TEST_F(EngagementTest, ChatAndProductEventsReachSubscribersInOrder) {

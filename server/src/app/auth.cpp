@@ -42,10 +42,7 @@ rooms::Outcome<Principal> Authenticator::verify_uncached(std::string_view token,
         return rooms::make_error(Errc::Unauthenticated, "invalid token: " + claims.error().message());
     }
     // verify_hs256 guarantees a numeric `exp`. Fractional seconds round down (earlier expiry).
-    const auto& exp = claims->at("exp");
-    const double exp_s = exp.is_double() ? exp.as_double()
-                         : exp.is_uint64() ? static_cast<double>(exp.as_uint64())
-                                           : static_cast<double>(exp.as_int64());
+    const double exp_s = core::jwt::numeric_claim(*claims, "exp").value_or(0);
     *expires_at = exp_s >= 9.0e12 ? core::TimePoint::max()
                   : exp_s <= 0    ? core::TimePoint{}
                                   : core::from_unix_ms(static_cast<std::int64_t>(exp_s) * 1000);

@@ -2,6 +2,7 @@
 /// \file HS256 JSON Web Tokens in the exact shape LiveKit's server SDKs produce (livekit-protocol.md
 /// §1): header `{"alg":"HS256"}` (a `typ` is accepted), claims `iss`, `sub`, `nbf`, `exp`, ...
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,11 @@ struct VerifyOptions {
 /// claims. Never throws; bounded work for any input (token length is capped at 8 KiB).
 [[nodiscard]] Result<boost::json::object> verify_hs256(std::string_view token,
                                                        const VerifyOptions& opts) noexcept;
+
+/// A numeric claim (`exp`, `nbf`, …) in seconds; JSON numbers of any kind are accepted, anything
+/// else (or no such claim) is nullopt.
+[[nodiscard]] std::optional<double> numeric_claim(const boost::json::object& claims,
+                                                  std::string_view key) noexcept;
 
 }  // namespace cohost::core::jwt
 
