@@ -3,10 +3,16 @@
 
 #include <boost/asio/post.hpp>
 #include <cstring>
+#include <ctime>
+
+#if defined(__linux__)
+#include <sys/socket.h>
+#endif
 
 #include "cohost/core/log.hpp"
 #include "cohost/wire/demux.hpp"
 #include "cohost/wire/stun.hpp"
+#include "rx_time.hpp"
 
 namespace cohost::media::detail {
 
@@ -55,6 +61,12 @@ void Worker::start() {
     // Room for bursts of keyframe packets from several publishers.
     socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20));
     socket_.set_option(asio::socket_base::send_buffer_size(4 << 20));
+#if defined(__linux__)
+    // Kernel receive stamps for transport-cc arrival times (rx_time.hpp); without them (the
+    // option refused) every datagram is stamped when it is read.
+    const int on = 1;
+    (void)::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+#endif
     port_ = socket_.local_endpoint().port();
     running_ = true;
     wait_readable();
@@ -109,9 +121,41 @@ void Worker::drain_socket() {
     // Bounded batch per wake-up so timers and posted calls are not starved.
     for (int i = 0; i < 256; ++i) {
         Udp::endpoint from;
+#if defined(__linux__)
+        // recvmsg for the kernel's receive stamp (SO_TIMESTAMPNS, see rx_time.hpp).
+        iovec iov{rx_.data(), kMaxDatagram};
+        alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(timespec))> control{};
+        msghdr msg{};
+        msg.msg_name = from.data();
+        msg.msg_namelen = static_cast<socklen_t>(from.capacity());
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
+        const ssize_t got = ::recvmsg(socket_.native_handle(), &msg, MSG_DONTWAIT);
+        if (got < 0) return;  // would block, or an ICMP error surfaced on a later read
+        from.resize(msg.msg_namelen);
+        std::int64_t stamp_ns = 0;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                timespec ts{};
+                std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                stamp_ns = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+            }
+        }
+        timespec real{};
+        ::clock_gettime(CLOCK_REALTIME, &real);
+        rx_arrival_us_ = arrival_us(now_us(),
+                                    static_cast<std::int64_t>(real.tv_sec) * 1'000'000'000 +
+                                        real.tv_nsec,
+                                    stamp_ns);
+        const auto n = static_cast<std::size_t>(got);
+#else
         boost::system::error_code ec;
         const std::size_t n = socket_.receive_from(asio::buffer(rx_.data(), kMaxDatagram), from, 0, ec);
         if (ec) return;  // would_block, or an ICMP error surfaced on a later read
+        rx_arrival_us_ = now_us();
+#endif
         on_datagram(std::span<std::byte>(rx_.data(), n), from);
     }
 }

@@ -340,6 +340,9 @@ private:
 
     PacketCapture capture_;  ///< test_capture_dir hook (off when the dir is empty)
     std::array<std::byte, kPacketBuffer> rx_{};
+    /// When the datagram in rx_ reached the socket (steady µs; the kernel's stamp, see
+    /// rx_time.hpp): the arrival time transport-cc feedback reports.
+    std::uint64_t rx_arrival_us_ = 0;
     std::array<std::byte, kPacketBuffer> tx_{};
     MediaStats stats_;
 };

@@ -115,7 +115,7 @@ void Worker::on_rtp(Peer& peer, std::span<std::byte> data) {
     if (peer.transport_cc && track->spec.ext.transport_cc != 0 && peer.twcc.size() < 4096) {
         if (auto e = rtp::find_extension(*packet, track->spec.ext.transport_cc)) {
             if (auto tseq = rtp::read_transport_cc(e->data)) {
-                peer.twcc.push_back({*tseq, static_cast<std::int64_t>(now)});
+                peer.twcc.push_back({*tseq, static_cast<std::int64_t>(rx_arrival_us_)});
             }
         }
     }
