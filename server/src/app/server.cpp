@@ -324,6 +324,7 @@ void Server::start() {
     http_opts.max_body_bytes = m.cfg.http_max_body;
     http_opts.gate = m.group.get();
     http_opts.upgrades = m.upgrades;
+    http_opts.threads = m.cfg.http_threads;
     ApiContext& ctx = *m.ctx;
     m.http = std::make_unique<http::HttpServer>(
         m.ioc, m.router, hub,

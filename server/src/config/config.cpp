@@ -45,6 +45,8 @@ constexpr std::array kKeys{
             c.http_max_body = static_cast<std::size_t>(as_int(v, 1024, std::int64_t{1} << 30));
         }},
     Key{"http.ui_dir", [](Config& c, const Value& v) { c.http_ui_dir = as_string(v); }},
+    Key{"http.threads",
+        [](Config& c, const Value& v) { c.http_threads = int(as_int(v, 0, 64)); }},
     Key{"http.max_json_depth",
         [](Config& c, const Value& v) { c.http_max_json_depth = int(as_int(v, 1, 1000)); }},
     Key{"auth.api_key", [](Config& c, const Value& v) { c.api_key = as_nonempty(v); }},
@@ -530,6 +532,7 @@ std::string Config::dump_redacted() const {
     kv("addr", http_addr);
     kv("max_body_bytes", http_max_body);
     kv("max_json_depth", http_max_json_depth);
+    kv("threads", http_threads);
     kv("ui_dir", http_ui_dir);
     out << YAML::EndMap;
     section("auth");

@@ -1,9 +1,19 @@
 #include "cohost/server/http/http_server.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -29,9 +39,23 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     tcp::acceptor acceptor;
     std::shared_ptr<spdlog::logger> log = core::logger("http");
 
+    /// One HTTP I/O thread (`opts.threads > 0`).
+    struct IoThread {
+        net::io_context ioc{1};
+        std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+        std::thread thread;
+    };
+    std::vector<std::unique_ptr<IoThread>> io;  ///< empty: sessions run on `ioc`
+    std::size_t next_io = 0;                    ///< round robin (accept loop, control thread)
+    /// Guards posting back to an I/O thread: once `io_open` is false its io_context may be gone.
+    std::mutex io_mu;
+    bool io_open = false;
+
     Impl(net::io_context& i, const Router& r, realtime::Hub& h, UpgradeAuthenticator a,
          HttpServerOptions o)
-        : ioc(i), router(r), hub(h), auth(std::move(a)), opts(o), acceptor(i) {}
+        : ioc(i), router(r), hub(h), auth(std::move(a)), opts(std::move(o)), acceptor(i) {}
+
+    [[nodiscard]] bool threaded() const noexcept { return !io.empty(); }
 };
 
 namespace {
@@ -84,6 +108,82 @@ net::awaitable<void> write_and_close(beast::tcp_stream& stream, const Response& 
     }
 }
 
+/// The route's answer, once it is durable (control thread).
+net::awaitable<Response> respond(HttpServer::Impl& srv, Request& r) {
+    Response resp = srv.router.dispatch(r);
+    if (srv.opts.gate != nullptr && srv.opts.gate->pending()) {
+        // Group commit: the answer leaves only once what it reports is durable.
+        if (!co_await srv.opts.gate->wait()) {
+            resp = error_response(rooms::Errc::Internal, "the change could not be saved");
+        }
+    }
+    co_return resp;
+}
+
+/// A request handed to the control thread and its answer (threaded mode). Owned jointly by the
+/// waiting session and the control-side task, so neither outlives what it touches: the control
+/// side never holds anything of the I/O thread but this value and an executor it posts to only
+/// while the I/O threads run (`Impl::io_open`).
+struct Handoff {
+    RawRequest raw;
+    Request req;
+    Response resp;
+    net::steady_timer* wake = nullptr;  ///< the session's timer; touched on its I/O thread only
+    bool done = false;                  ///< likewise
+};
+
+net::awaitable<void> control_side(std::shared_ptr<HttpServer::Impl> srv,
+                                  std::shared_ptr<Handoff> h, net::any_io_executor back) {
+    h->req.raw = &h->raw;
+    h->resp = co_await respond(*srv, h->req);
+    std::lock_guard lock(srv->io_mu);
+    if (srv->io_open) {
+        net::post(back, [h] {
+            h->done = true;
+            h->wake->cancel();
+        });
+    }
+}
+
+/// Runs the route on the control thread and resumes on this session's I/O thread with its answer.
+net::awaitable<Response> on_control(std::shared_ptr<HttpServer::Impl> srv, RawRequest raw,
+                                    Request r) {
+    auto ex = co_await net::this_coro::executor;
+    net::steady_timer wake(ex, net::steady_timer::time_point::max());
+    auto h = std::make_shared<Handoff>();
+    h->raw = std::move(raw);
+    h->req = std::move(r);
+    h->wake = &wake;
+    net::co_spawn(srv->ioc, control_side(srv, h, ex), net::detached);
+    while (!h->done) {
+        auto waited = co_await wake.async_wait(net::as_tuple(net::use_awaitable));
+        (void)waited;
+    }
+    co_return std::move(h->resp);
+}
+
+/// A WebSocket upgrade (control thread): a mounted handler by path, else the realtime hub.
+net::awaitable<void> handle_upgrade(std::shared_ptr<HttpServer::Impl> srv,
+                                    beast::tcp_stream stream, RawRequest req, Request r) {
+    r.raw = &req;
+    if (auto up = srv->opts.upgrades.find(r.path); up != srv->opts.upgrades.end()) {
+        up->second(std::move(stream), std::move(req), std::move(r.query));
+        co_return;
+    }
+    if (r.path != "/v1/realtime") {
+        co_await write_and_close(
+            stream, error_response(rooms::Errc::NotFound, "no WebSocket on this path"),
+            req.version());
+        co_return;
+    }
+    auto actor = srv->auth(r);
+    if (!actor) {
+        co_await write_and_close(stream, Response::error(actor.error()), req.version());
+        co_return;
+    }
+    srv->hub.accept(std::move(stream), std::move(req), std::move(*actor));
+}
+
 /// One keep-alive connection. Requests are handled strictly one at a time.
 net::awaitable<void> run_session(std::shared_ptr<HttpServer::Impl> srv, tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
@@ -130,35 +230,45 @@ net::awaitable<void> run_session(std::shared_ptr<HttpServer::Impl> srv, tcp::soc
             co_return;
         }
         if (beast::websocket::is_upgrade(req)) {
-            if (auto up = srv->opts.upgrades.find(r.path); up != srv->opts.upgrades.end()) {
-                stream.expires_never();
-                up->second(std::move(stream), std::move(req), std::move(r.query));
-                co_return;
-            }
-            if (r.path != "/v1/realtime") {
-                co_await write_and_close(
-                    stream, error_response(rooms::Errc::NotFound, "no WebSocket on this path"),
-                    req.version());
-                co_return;
-            }
-            auto actor = srv->auth(r);
-            if (!actor) {
-                co_await write_and_close(stream, Response::error(actor.error()), req.version());
-                co_return;
-            }
             stream.expires_never();
-            srv->hub.accept(std::move(stream), std::move(req), std::move(*actor));
+            if (!srv->threaded()) {
+                co_await handle_upgrade(srv, std::move(stream), std::move(req), std::move(r));
+                co_return;
+            }
+            // Upgrades run on the control thread: move the connection there (nothing is pending
+            // on it now) together with the request, and let this session end.
+            beast::error_code mec;
+            tcp::socket from = stream.release_socket();
+            const auto protocol = from.local_endpoint(mec).protocol();
+            const int fd = mec ? -1 : from.release(mec);
+            if (mec || fd < 0) {
+                co_return;  // the peer went away
+            }
+            net::post(srv->ioc, [srv, protocol, fd, req = std::move(req),
+                                 r = std::move(r)]() mutable {
+                tcp::socket to(srv->ioc);
+                beast::error_code aec;
+                to.assign(protocol, fd, aec);
+                if (aec) {
+                    ::close(fd);
+                    return;
+                }
+                net::co_spawn(srv->ioc,
+                              handle_upgrade(srv, beast::tcp_stream(std::move(to)), std::move(req),
+                                             std::move(r)),
+                              net::detached);
+            });
             co_return;
         }
-        Response resp = srv->router.dispatch(r);
-        if (srv->opts.gate != nullptr && srv->opts.gate->pending()) {
-            // Group commit: the answer leaves only once what it reports is durable.
-            if (!co_await srv->opts.gate->wait()) {
-                resp = error_response(rooms::Errc::Internal, "the change could not be saved");
-            }
-        }
         const bool keep = req.keep_alive();
-        auto res = to_beast(resp, req.version(), keep);
+        const unsigned version = req.version();
+        Response resp;
+        if (srv->threaded()) {
+            resp = co_await on_control(srv, std::move(req), std::move(r));
+        } else {
+            resp = co_await respond(*srv, r);
+        }
+        auto res = to_beast(resp, version, keep);
         auto wr = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
         auto& [wec, wn] = wr;
         (void)wn;
@@ -172,7 +282,10 @@ net::awaitable<void> run_session(std::shared_ptr<HttpServer::Impl> srv, tcp::soc
 
 net::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Impl> srv) {
     for (;;) {
-        auto res = co_await srv->acceptor.async_accept(net::as_tuple(net::use_awaitable));
+        // Threaded: the connection is opened on the next I/O thread's io_context.
+        net::io_context& home =
+            srv->threaded() ? srv->io[srv->next_io++ % srv->io.size()]->ioc : srv->ioc;
+        auto res = co_await srv->acceptor.async_accept(home, net::as_tuple(net::use_awaitable));
         auto& [ec, socket] = res;
         if (ec == net::error::operation_aborted || !srv->acceptor.is_open()) {
             co_return;
@@ -186,7 +299,7 @@ net::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Impl> srv) {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        net::co_spawn(srv->ioc, run_session(srv, std::move(socket)), net::detached);
+        net::co_spawn(home, run_session(srv, std::move(socket)), net::detached);
     }
 }
 
@@ -194,9 +307,39 @@ net::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Impl> srv) {
 
 HttpServer::HttpServer(net::io_context& ioc, const Router& router, realtime::Hub& hub,
                        UpgradeAuthenticator auth, HttpServerOptions opts)
-    : impl_(std::make_shared<Impl>(ioc, router, hub, std::move(auth), opts)) {}
+    : impl_(std::make_shared<Impl>(ioc, router, hub, std::move(auth), std::move(opts))) {
+    const int n = std::clamp(impl_->opts.threads, 0, 64);
+    impl_->io_open = n > 0;
+    for (int i = 0; i < n; ++i) {
+        auto t = std::make_unique<Impl::IoThread>();
+        t->work.emplace(t->ioc.get_executor());
+        net::io_context* ctx = &t->ioc;
+        t->thread = std::thread([ctx] { ctx->run(); });
+        impl_->io.push_back(std::move(t));
+    }
+}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+    stop_io_threads();
+}
+
+void HttpServer::stop_io_threads() noexcept {
+    {
+        std::lock_guard lock(impl_->io_mu);
+        impl_->io_open = false;  // from now on nothing posts to an I/O thread
+    }
+    for (auto& t : impl_->io) {
+        t->work.reset();
+        t->ioc.stop();
+    }
+    for (auto& t : impl_->io) {
+        if (t->thread.joinable()) t->thread.join();
+    }
+    // Destroying an io_context destroys its sessions (suspended coroutines and their sockets);
+    // they hold `impl_` by shared_ptr, which stays valid through this.
+    impl_->io.clear();
+}
 
 void HttpServer::listen(const tcp::endpoint& ep) {
     impl_->acceptor.open(ep.protocol());
@@ -204,6 +347,8 @@ void HttpServer::listen(const tcp::endpoint& ep) {
     impl_->acceptor.bind(ep);
     impl_->acceptor.listen(net::socket_base::max_listen_connections);
     net::co_spawn(impl_->ioc, accept_loop(impl_), net::detached);
+    impl_->log->debug("http listening on {} io_threads={}", ep.address().to_string(),
+                      impl_->io.size());
 }
 
 tcp::endpoint HttpServer::local_endpoint() const { return impl_->acceptor.local_endpoint(); }

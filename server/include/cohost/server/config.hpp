@@ -118,6 +118,9 @@ struct Config {
     // ---- http limits -------------------------------------------------------------------------
     std::size_t http_max_body = 64 * 1024;  ///< `http.max_body_bytes`
     int http_max_json_depth = 32;           ///< `http.max_json_depth`
+    /// `http.threads`: HTTP I/O threads (parse requests, write responses; handlers stay on the
+    /// control thread); 0 = run HTTP sessions on the control thread.
+    int http_threads = 2;
     /// `http.ui_dir`: the web app served at `/`. Empty = `<repo>/web/demo/dist` found next to
     /// the binary or under the working directory; `off` = no app.
     std::string http_ui_dir;

@@ -1,6 +1,14 @@
 #pragma once
 /// \file The HTTP/1.1 listener (Boost.Beast): keep-alive sessions, request size limits, the
-/// WebSocket upgrade hand-off to the realtime hub. Runs on the control io_context.
+/// WebSocket upgrade hand-off to the realtime hub.
+///
+/// Threads (docs/threading.md "HTTP I/O threads"): with `threads == 0` everything runs on the
+/// control io_context. With `threads > 0` the server owns that many I/O threads; each accepted
+/// connection lives on one of them (round robin), which reads and parses its requests and writes
+/// its responses, while the route handler, the group-commit wait and every WebSocket upgrade
+/// still run on the control thread: a request crosses to the control thread as a value (the
+/// parsed request) and its response comes back as a value. Handlers therefore stay
+/// single-threaded. Destroy a threaded server only once the control io_context no longer runs.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -33,6 +41,8 @@ struct HttpServerOptions {
     using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, RawRequest request,
                                               std::map<std::string, std::string> query)>;
     std::map<std::string, UpgradeHandler> upgrades;
+    /// HTTP I/O threads (`http.threads`); 0 = sessions run on the control io_context.
+    int threads = 0;
 };
 
 /// Authenticates a realtime upgrade request (token in `?token=` or `Authorization: Bearer`).
@@ -56,6 +66,8 @@ public:
 
 private:
     std::shared_ptr<Impl> impl_;
+    /// Stops and joins the I/O threads (before `impl_` may go), then frees their io_contexts.
+    void stop_io_threads() noexcept;
 };
 
 }  // namespace cohost::server::http
