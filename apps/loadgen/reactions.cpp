@@ -1,7 +1,8 @@
 // `loadgen reactions`. Threads: one io_context per sender lane (each lane owns its connections,
 // its users and rate / lanes), and one for the burst subscriber; the main thread only sets up,
 // samples /proc at the window's edges and waits. Lane results are read after the lane's `done`
-// (release/acquire); bursts cross threads under a mutex (one per second).
+// (release/acquire); bursts cross threads under a mutex (one per second). Set-up (logins, the
+// room) uses Beast's HttpClient; the posts go through the lean sender (reactions_sender.hpp).
 #include "reactions.hpp"
 
 #include <unistd.h>
@@ -31,6 +32,7 @@
 #include "histogram.hpp"
 #include "http_client.hpp"
 #include "json_line.hpp"
+#include "reactions_sender.hpp"
 #include "subscriber.hpp"
 
 namespace cohost::loadgen {
@@ -41,115 +43,6 @@ namespace net = boost::asio;
 namespace json = boost::json;
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
-using SysClock = std::chrono::system_clock;
-
-/// The default reaction names (config `engagement.reactions`), posted in turn.
-constexpr std::array<const char*, 7> kNames{"heart", "like", "laugh", "wow", "sad", "fire", "clap"};
-using NameCounts = std::array<std::uint64_t, kNames.size()>;
-
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(SysClock::now().time_since_epoch())
-        .count();
-}
-
-/// One lane's sending state; touched only on its io_context thread until `done`.
-struct Sender {
-    std::vector<std::unique_ptr<HttpClient>> clients;
-    std::vector<std::size_t> idle;          ///< clients with nothing in flight
-    std::vector<const std::string*> users;  ///< tokens of this lane's users
-    std::string path;                       ///< /v1/rooms/{id}/reactions
-    double rate = 0;                        ///< this lane's share
-    std::uint64_t start_ns = 0, window_start_ns = 0, window_end_ns = 0;
-
-    std::uint64_t due = 0;  ///< ticks scheduled so far (sent + skipped)
-    std::uint64_t next_user = 0;
-    std::uint64_t next_name = 0;
-    int in_flight = 0;
-
-    // All phases (the burst check counts everything the server accepted).
-    std::uint64_t accepted = 0;
-    NameCounts accepted_by_name{};
-    std::int64_t first_accept_send_ms = 0;  ///< wall clock: send of the first 202
-    std::int64_t last_accept_reply_ms = 0;  ///< wall clock: reply of the last 202
-    // The measured window (by send time).
-    std::uint64_t window_sent = 0, window_accepted = 0, window_limited = 0, window_behind = 0;
-    std::uint64_t limited = 0, behind = 0;
-    std::map<std::string, std::uint64_t> errors;
-    Histogram latency;  ///< POST round trip, window only
-
-    std::atomic<bool> done{false};
-};
-
-net::awaitable<void> send_one(Sender* s, std::size_t client, std::size_t user, std::size_t name) {
-    const std::uint64_t t0 = now_ns();
-    const std::int64_t wall0 = wall_ms();
-    std::string body = std::string(R"({"reaction":")") + kNames[name] + "\"}";
-    HttpReply r = co_await s->clients[client]->request(http::verb::post, s->path, std::move(body),
-                                                       *s->users[user]);
-    const std::uint64_t t1 = now_ns();
-    const bool in_window = t0 >= s->window_start_ns && t0 < s->window_end_ns;
-    if (r.status == 202) {
-        ++s->accepted;
-        ++s->accepted_by_name[name];
-        if (s->first_accept_send_ms == 0) {
-            s->first_accept_send_ms = wall0;
-        }
-        s->last_accept_reply_ms = wall_ms();
-    } else if (r.status == 429) {
-        ++s->limited;
-    } else {
-        ++s->errors[r.error_key()];
-    }
-    if (in_window) {
-        ++s->window_sent;
-        s->latency.record(t1 - t0);
-        s->window_accepted += r.status == 202 ? 1 : 0;
-        s->window_limited += r.status == 429 ? 1 : 0;
-    }
-    s->idle.push_back(client);
-    --s->in_flight;
-}
-
-/// Open loop: every millisecond, start what the schedule says is due on idle connections; a due
-/// post that finds no idle connection is skipped and counted (`behind`), so a slow server shows
-/// as a lower accepted rate instead of silently slowing the schedule.
-net::awaitable<void> run_sender(Sender* s) {
-    auto ex = co_await net::this_coro::executor;
-    net::steady_timer timer(ex);
-    for (;;) {
-        const std::uint64_t now = now_ns();
-        if (now >= s->window_end_ns) {
-            break;
-        }
-        const auto target =
-            now > s->start_ns
-                ? static_cast<std::uint64_t>(static_cast<double>(now - s->start_ns) / 1e9 * s->rate)
-                : 0;
-        while (s->due < target) {
-            ++s->due;
-            if (s->idle.empty()) {
-                ++s->behind;
-                s->window_behind += now >= s->window_start_ns ? 1 : 0;
-                continue;
-            }
-            const std::size_t client = s->idle.back();
-            s->idle.pop_back();
-            ++s->in_flight;
-            const std::size_t user = s->next_user++ % s->users.size();
-            const std::size_t name = s->next_name++ % kNames.size();
-            net::co_spawn(ex, send_one(s, client, user, name), net::detached);
-        }
-        timer.expires_after(1ms);
-        auto w = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-        (void)w;
-    }
-    while (s->in_flight > 0) {
-        timer.expires_after(5ms);
-        auto w = co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-        (void)w;
-    }
-    s->done.store(true, std::memory_order_release);
-}
 
 /// One `reactions.burst` as the subscriber saw it.
 struct Burst {
@@ -191,13 +84,14 @@ struct BurstLog {
         b.second = core::to_unix_ms(*f) / 1000;
         b.delay_ms = static_cast<double>(wall_ms() - core::to_unix_ms(*t));
         for (const auto& [k, n] : counts->as_object()) {
-            const auto it = std::find(kNames.begin(), kNames.end(), std::string_view(k));
-            if (it == kNames.end() || !n.is_int64() || n.as_int64() < 0) {
+            const auto it =
+                std::find(kReactionNames.begin(), kReactionNames.end(), std::string_view(k));
+            if (it == kReactionNames.end() || !n.is_int64() || n.as_int64() < 0) {
                 b.well_formed = false;
                 continue;
             }
             const auto c = static_cast<std::uint64_t>(n.as_int64());
-            b.by_name[static_cast<std::size_t>(it - kNames.begin())] += c;
+            b.by_name[static_cast<std::size_t>(it - kReactionNames.begin())] += c;
             b.total += c;
         }
         total.fetch_add(b.total);
@@ -275,7 +169,7 @@ Totals add_up(const std::vector<std::unique_ptr<Lane>>& lanes) {
         t.window_accepted += s->window_accepted;
         t.window_limited += s->window_limited;
         t.window_behind += s->window_behind;
-        for (std::size_t i = 0; i < kNames.size(); ++i) {
+        for (std::size_t i = 0; i < kReactionNames.size(); ++i) {
             t.accepted_by_name[i] += s->accepted_by_name[i];
         }
         for (const auto& [k, v] : s->errors) {
@@ -316,7 +210,7 @@ BurstCheck check_bursts(const std::vector<Burst>& bursts, std::uint64_t unparsed
         per_second[b.second] += b.total;
         c.sum += b.total;
         c.malformed += b.well_formed ? 0 : 1;
-        for (std::size_t i = 0; i < kNames.size(); ++i) {
+        for (std::size_t i = 0; i < kReactionNames.size(); ++i) {
             by_name[i] += b.by_name[i];
         }
         c.delay.record(static_cast<std::uint64_t>(std::max(0.0, b.delay_ms) * 1e6));
@@ -389,24 +283,25 @@ private:
         return opts_.users > 0 ? opts_.users : static_cast<int>(std::ceil(opts_.rate / 16.0));
     }
 
+    /// Sender lanes: `threads`, but no more than there are users (each lane needs one).
+    [[nodiscard]] int senders() const { return std::max(1, std::min(opts_.threads, users())); }
+
     void start_lanes() {
-        const int senders = std::max(1, opts_.threads);
+        const int senders = this->senders();
         for (int i = 0; i <= senders; ++i) {  // the last lane is the subscriber's
             lanes_.push_back(std::make_unique<Lane>());
         }
         for (int i = 0; i < senders; ++i) {
             auto s = std::make_unique<Sender>();
             const int conns = opts_.connections / senders + (i < opts_.connections % senders);
-            for (int c = 0; c < std::max(1, conns); ++c) {
-                s->clients.push_back(std::make_unique<HttpClient>(
-                    lanes_[static_cast<std::size_t>(i)]->ioc.get_executor(), opts_.target));
-                s->idle.push_back(s->clients.size() - 1);
-            }
+            std::vector<const std::string*> tokens;
             for (std::size_t u = static_cast<std::size_t>(i); u < setup_.tokens.size();
                  u += static_cast<std::size_t>(senders)) {
-                s->users.push_back(&setup_.tokens[u]);
+                tokens.push_back(&setup_.tokens[u]);
             }
-            s->path = "/v1/rooms/" + setup_.room_id + "/reactions";
+            prepare_sender(*s, lanes_[static_cast<std::size_t>(i)]->ioc.get_executor(),
+                           opts_.target, conns, "/v1/rooms/" + setup_.room_id + "/reactions",
+                           tokens);
             s->rate = opts_.rate / senders;
             lanes_[static_cast<std::size_t>(i)]->sender = std::move(s);
         }
@@ -536,7 +431,7 @@ void ReactionsRun::report() {
     std::printf(
         "reactions: target %.0f/s, %d users (%.1f/s each), %d connections, %d sender threads, "
         "%.1fs window after %.1fs warm-up (set-up %.1fs)\n",
-        opts_.rate, users(), opts_.rate / users(), opts_.connections, std::max(1, opts_.threads),
+        opts_.rate, users(), opts_.rate / users(), opts_.connections, senders(),
         static_cast<double>(opts_.duration.count()) / 1000,
         static_cast<double>(opts_.warmup.count()) / 1000, setup_seconds_);
     std::printf(
@@ -580,7 +475,7 @@ void ReactionsRun::report() {
         {"targetRate", opts_.rate},
         {"users", users()},
         {"connections", opts_.connections},
-        {"threads", std::max(1, opts_.threads)},
+        {"threads", senders()},
         {"windowSeconds", r1(win)},
         {"sent", t.window_sent},
         {"accepted", t.window_accepted},
