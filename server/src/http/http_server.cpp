@@ -16,12 +16,14 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "cohost/core/log.hpp"
 #include "cohost/server/realtime/hub.hpp"
+#include "response_bytes.hpp"
 
 namespace cohost::server::http {
 
@@ -132,17 +134,38 @@ struct Handoff {
     bool done = false;                  ///< likewise
 };
 
-net::awaitable<void> control_side(std::shared_ptr<HttpServer::Impl> srv,
-                                  std::shared_ptr<Handoff> h, net::any_io_executor back) {
-    h->req.raw = &h->raw;
-    h->resp = co_await respond(*srv, h->req);
-    std::lock_guard lock(srv->io_mu);
-    if (srv->io_open) {
+/// Hands the answer back to the waiting session (on its I/O thread), if the I/O threads still run.
+void answer(HttpServer::Impl& srv, const std::shared_ptr<Handoff>& h,
+            const net::any_io_executor& back) {
+    std::lock_guard lock(srv.io_mu);
+    if (srv.io_open) {
         net::post(back, [h] {
             h->done = true;
             h->wake->cancel();
         });
     }
+}
+
+/// The control side of a handed-off request: the route, then (group commit) the durability wait.
+/// A plain posted function; a coroutine only when there is something to wait for.
+void control_side(const std::shared_ptr<HttpServer::Impl>& srv, const std::shared_ptr<Handoff>& h,
+                  const net::any_io_executor& back) {
+    h->req.raw = &h->raw;
+    h->resp = srv->router.dispatch(h->req);
+    if (srv->opts.gate != nullptr && srv->opts.gate->pending()) {
+        // Group commit: the answer leaves only once what it reports is durable.
+        net::co_spawn(
+            srv->ioc,
+            [srv, h, back]() -> net::awaitable<void> {
+                if (!co_await srv->opts.gate->wait()) {
+                    h->resp = error_response(rooms::Errc::Internal, "the change could not be saved");
+                }
+                answer(*srv, h, back);
+            },
+            net::detached);
+        return;
+    }
+    answer(*srv, h, back);
 }
 
 /// Runs the route on the control thread and resumes on this session's I/O thread with its answer.
@@ -154,7 +177,7 @@ net::awaitable<Response> on_control(std::shared_ptr<HttpServer::Impl> srv, RawRe
     h->raw = std::move(raw);
     h->req = std::move(r);
     h->wake = &wake;
-    net::co_spawn(srv->ioc, control_side(srv, h, ex), net::detached);
+    net::post(srv->ioc, [srv, h, ex] { control_side(srv, h, ex); });
     while (!h->done) {
         auto waited = co_await wake.async_wait(net::as_tuple(net::use_awaitable));
         (void)waited;
@@ -268,10 +291,16 @@ net::awaitable<void> run_session(std::shared_ptr<HttpServer::Impl> srv, tcp::soc
         } else {
             resp = co_await respond(*srv, r);
         }
-        auto res = to_beast(resp, version, keep);
-        auto wr = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
-        auto& [wec, wn] = wr;
-        (void)wn;
+        beast::error_code wec;
+        if (auto bytes = detail::response_bytes(resp, version, keep)) {
+            auto wr = co_await net::async_write(stream, net::buffer(*bytes),
+                                                net::as_tuple(net::use_awaitable));
+            wec = std::get<0>(wr);
+        } else {
+            auto res = to_beast(resp, version, keep);
+            auto wr = co_await bhttp::async_write(stream, res, net::as_tuple(net::use_awaitable));
+            wec = std::get<0>(wr);
+        }
         if (wec || !keep) {
             beast::error_code ignore;
             stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
