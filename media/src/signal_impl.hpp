@@ -20,6 +20,22 @@
 
 namespace cohost::media {
 
+/// One SignalResponse sent to many sessions (a room broadcast): encoded at most once per wire form
+/// (protobuf binary, protobuf-JSON text) instead of once per recipient. Refers to `msg`, which must
+/// outlive it.
+class SharedResponse {
+public:
+    explicit SharedResponse(const livekit::SignalResponse& msg) : msg_(msg) {}
+    /// The bytes for a session that speaks `text`; nullptr when the message cannot be encoded
+    /// (logged once).
+    const std::string* encoded(bool text);
+
+private:
+    const livekit::SignalResponse& msg_;
+    std::optional<std::string> bytes_[2];
+    bool failed_[2] = {false, false};
+};
+
 /// One connected participant.
 struct SignalSession : std::enable_shared_from_this<SignalSession> {
     explicit SignalSession(boost::beast::tcp_stream stream)
@@ -52,6 +68,8 @@ struct SignalSession : std::enable_shared_from_this<SignalSession> {
 
     /// Queues `msg` (no-op once closing).
     void send(const livekit::SignalResponse& msg);
+    /// Queues a broadcast's shared encoding (no-op once closing).
+    void send(SharedResponse& msg);
     /// Sends `leave{reason, action DISCONNECT}` and closes after it is written.
     void leave(livekit::DisconnectReason reason);
     void pump();  ///< starts the write loop if idle

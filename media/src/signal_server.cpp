@@ -334,7 +334,8 @@ void SignalServer::Impl::broadcast_info(const SignalRoom& room, const SignalSess
     if (who.grants.hidden) return;
     livekit::SignalResponse r;
     *r.mutable_update()->add_participants() = who.info;
-    for (const auto& [identity, other] : room.participants) other->send(r);
+    SharedResponse shared(r);  // encoded once, not once per participant
+    for (const auto& [identity, other] : room.participants) other->send(shared);
 }
 
 void SignalServer::Impl::request_sections(SignalRoom& room, const SignalSession* except) {

@@ -32,6 +32,29 @@ void SignalSession::send(const livekit::SignalResponse& msg) {
     pump();
 }
 
+const std::string* SharedResponse::encoded(bool text) {
+    const int i = text ? 1 : 0;
+    if (!bytes_[i] && !failed_[i]) {
+        auto bytes = serialize_signal_response(msg_, text);
+        if (bytes) {
+            bytes_[i] = std::move(*bytes);
+        } else {
+            failed_[i] = true;
+            core::logger("signal")->error("signal: cannot encode a response: {}",
+                                          bytes.error().message());
+        }
+    }
+    return bytes_[i] ? &*bytes_[i] : nullptr;
+}
+
+void SignalSession::send(SharedResponse& msg) {
+    if (closing) return;
+    if (const std::string* bytes = msg.encoded(text)) {
+        outbox.push_back(*bytes);
+        pump();
+    }
+}
+
 void SignalSession::leave(livekit::DisconnectReason reason) {
     if (closing) return;
     livekit::SignalResponse r;
