@@ -9,13 +9,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
+
+#include "ws_reader.hpp"
 
 namespace cohost::loadgen {
 
@@ -134,6 +135,16 @@ std::optional<ControlFrame> parse_control_frame(std::string_view text) {
     return f;
 }
 
+/// Client frames must be masked with an unpredictable key (RFC 6455 §10.3); a per-thread
+/// xorshift is plenty for a load generator.
+std::uint32_t next_mask_key() {
+    thread_local std::uint32_t x = static_cast<std::uint32_t>(now_ns()) | 1U;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+}
+
 void fail(const SubscriberSpec& spec, const std::string& why) {
     ++spec.stats->failures[why];
     spec.control->failed.fetch_add(1, std::memory_order_relaxed);
@@ -219,46 +230,91 @@ net::awaitable<void> run_subscriber(SubscriberSpec spec) {
         co_return;
     }
 
-    beast::flat_buffer buf;
+    // From here on the socket is read raw (ws_reader.hpp): the server has sent nothing yet (it
+    // answers the subscribe frame only), so Beast holds no buffered bytes past the 101 response.
+    net::ip::tcp::socket sock = tcp.release_socket();
+    WsReader reader;
+    std::string replies;  // pongs to send once the current read is processed
     bool subscribed = false;
     std::int64_t last_seq = 0;
+    // A lost connection: before `subscribed` it is a failure; after, a drop (unless stopping).
+    const auto lost = [&](const std::string& why, bool closed, std::string_view reason) {
+        if (!subscribed) {
+            fail(spec, "before subscribed: " + why);
+        } else if (!spec.control->stopping.load(std::memory_order_relaxed)) {
+            spec.control->dropped.fetch_add(1, std::memory_order_relaxed);
+            if (closed) {
+                ++spec.stats->closed_by_server;
+                if (reason == "slow_consumer") {
+                    ++spec.stats->slow_consumer;
+                }
+            } else {
+                ++spec.stats->read_errors;
+            }
+        }
+    };
     for (;;) {
-        auto rres = co_await ws.async_read(buf, net::as_tuple(net::use_awaitable));
+        const auto space = reader.prepare();
+        auto rres = co_await sock.async_read_some(net::buffer(space.data(), space.size()),
+                                                  net::as_tuple(net::use_awaitable));
         auto& [rec, rn] = rres;
         if (rec) {
-            if (!subscribed) {
-                fail(spec, "before subscribed: " + rec.message());
-            } else if (!spec.control->stopping.load(std::memory_order_relaxed)) {
-                spec.control->dropped.fetch_add(1, std::memory_order_relaxed);
-                if (rec == websocket::error::closed) {
-                    ++spec.stats->closed_by_server;
-                    if (ws.reason().reason == "slow_consumer") {
-                        ++spec.stats->slow_consumer;
-                    }
-                } else {
-                    ++spec.stats->read_errors;
-                }
-            }
+            lost(rec.message(), false, {});
             co_return;
         }
-        const std::string_view text(static_cast<const char*>(buf.cdata().data()), rn);
-        if (const auto ev = parse_event_frame(text)) {
-            on_event(spec, *ev, last_seq, text);
-        } else if (const auto cf = parse_control_frame(text)) {
-            if (cf->type == "subscribed" && !subscribed) {
-                subscribed = true;
-                last_seq = cf->seq;
-                spec.control->subscribed.fetch_add(1, std::memory_order_relaxed);
-            } else if (cf->type == "error" && !subscribed) {
-                fail(spec, "subscribe refused: " + cf->code);
-                co_return;
-            } else if (cf->type != "pong") {
-                ++spec.stats->parse_errors;
+        reader.commit(rn);
+        for (bool more = true; more;) {
+            const WsMessage m = reader.next();
+            switch (m.kind) {
+                case WsMessage::Kind::need_more:
+                    more = false;
+                    break;
+                case WsMessage::Kind::text:
+                    if (const auto ev = parse_event_frame(m.payload)) {
+                        on_event(spec, *ev, last_seq, m.payload);
+                    } else if (const auto cf = parse_control_frame(m.payload)) {
+                        if (cf->type == "subscribed" && !subscribed) {
+                            subscribed = true;
+                            last_seq = cf->seq;
+                            spec.control->subscribed.fetch_add(1, std::memory_order_relaxed);
+                        } else if (cf->type == "error" && !subscribed) {
+                            fail(spec, "subscribe refused: " + cf->code);
+                            co_return;
+                        } else if (cf->type != "pong") {
+                            ++spec.stats->parse_errors;
+                        }
+                    } else {
+                        ++spec.stats->parse_errors;
+                    }
+                    break;
+                case WsMessage::Kind::binary:
+                    ++spec.stats->parse_errors;  // the server sends text frames only
+                    break;
+                case WsMessage::Kind::ping:
+                    replies += encode_client_frame(WsOpcode::pong, m.payload, next_mask_key());
+                    break;
+                case WsMessage::Kind::pong:
+                    break;
+                case WsMessage::Kind::close: {
+                    const std::string reason(m.payload);
+                    const std::string echo = encode_client_frame(
+                        WsOpcode::close, close_payload(m.close_code, {}), next_mask_key());
+                    co_await net::async_write(sock, net::buffer(echo),
+                                              net::as_tuple(net::use_awaitable));
+                    lost(websocket::make_error_code(websocket::error::closed).message(), true,
+                         reason);
+                    co_return;
+                }
+                case WsMessage::Kind::error:
+                    lost("websocket: " + std::string(m.payload), false, {});
+                    co_return;
             }
-        } else {
-            ++spec.stats->parse_errors;
         }
-        buf.consume(rn);
+        if (!replies.empty()) {
+            // A failed write means a dead socket, which the next read reports.
+            co_await net::async_write(sock, net::buffer(replies), net::as_tuple(net::use_awaitable));
+            replies.clear();
+        }
     }
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 /// \file One realtime subscriber of `loadgen fanout`: a WebSocket client that subscribes to one
-/// topic and checks every event frame (seq continuity, publish-to-delivery latency).
+/// topic and checks every event frame (seq continuity, publish-to-delivery latency). Beast does
+/// the HTTP upgrade and sends the subscribe frame; after that the subscriber reads the raw socket
+/// through `WsReader` (ws_reader.hpp), 64 KiB per read, so that receiving costs the shared CPU
+/// as little as possible.
 ///
 /// Threading: each subscriber coroutine runs on one single-threaded io_context and writes only
 /// the `ThreadStats` of that thread, so recording needs no lock; the orchestrator reads the
