@@ -222,6 +222,7 @@ void Server::start() {
     hub_opts.replay_limit = m.cfg.realtime_retention_events;
     hub_opts.max_connections = m.cfg.realtime_max_connections;
     hub_opts.threads = m.cfg.realtime_threads;
+    hub_opts.write_interval = m.cfg.realtime_write_interval;
     // A subscribe reads seqs and replays events: only durable ones may leave the process.
     hub_opts.before_store_read = [g = m.group.get()] {
         if (g != nullptr) g->flush_now();

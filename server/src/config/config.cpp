@@ -243,6 +243,13 @@ constexpr std::array kKeys{
         [](Config& c, const Value& v) {
             c.engagement.reactions_per_user_per_second = int(as_int(v, 1, 1000));
         }},
+    Key{"realtime.write_interval",
+        [](Config& c, const Value& v) {
+            // 0 = every event is written at once; else paced (at most one write per interval).
+            const bool off =
+                !v.null && (v.text == "0" || core::parse_duration(v.text) == core::Duration{0});
+            c.realtime_write_interval = off ? std::chrono::milliseconds(0) : as_duration(v);
+        }},
     Key{"engagement.viewer_cache_ttl",
         [](Config& c, const Value& v) {
             // 0 turns the cache off (the store is read per request); else a positive duration.
@@ -589,6 +596,7 @@ std::string Config::dump_redacted() const {
     kv("idle_timeout", format_duration(realtime_idle_timeout));
     kv("max_connections", realtime_max_connections);
     kv("threads", realtime_threads);
+    kv("write_interval", format_duration(realtime_write_interval));
     out << YAML::EndMap;
     section("engagement");
     kv("max_message_chars", engagement.max_message_chars);

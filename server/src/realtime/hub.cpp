@@ -80,6 +80,7 @@ struct Hub::Impl final : detail::ControlSink {
         opts.replay_limit = std::max(opts.replay_limit, 1);
         detail::ShardOptions so;
         so.queue_limit = opts.queue_limit;
+        so.write_interval = opts.write_interval;
         so.handshake_timeout = kHandshakeTimeout;
         so.keep_alive.ping_interval = opts.ping_interval;
         so.keep_alive.idle_timeout = opts.idle_timeout;

@@ -4,6 +4,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <algorithm>
 #include <exception>
 
 #include "cohost/core/log.hpp"
@@ -27,7 +28,8 @@ Shard::Shard(net::io_context& control, ControlSink& sink, ShardOptions opts, boo
       sink_(sink),
       opts_(opts),
       own_(own_thread ? std::make_unique<net::io_context>(1) : nullptr),
-      tick_timer_(own_ ? *own_ : control) {
+      tick_timer_(own_ ? *own_ : control),
+      flush_timer_(own_ ? *own_ : control) {
     if (own_) {
         work_.emplace(own_->get_executor());
         thread_ = std::thread([io = own_.get()] {
@@ -109,10 +111,46 @@ void Shard::deliver(std::vector<Delivery> batch) {
                     s->close(websocket::close_code::policy_error, "slow_consumer");
                     continue;
                 }
-                s->send(d.frame);
+                if (opts_.write_interval.count() <= 0) {
+                    s->send(d.frame);
+                } else if (s->enqueue(d.frame) && dirty_set_.insert(s).second) {
+                    dirty_.push_back(s);
+                }
             }
         }
+        if (dirty_.empty() || flush_armed_) {
+            return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_flush_ >= opts_.write_interval) {
+            flush_dirty();  // quiet until now: no added delay
+            return;
+        }
+        flush_armed_ = true;
+        flush_timer_.expires_at(last_flush_ + opts_.write_interval);
+        flush_timer_.async_wait(
+            [this, token = std::weak_ptr<bool>(alive_)](boost::system::error_code ec) {
+                if (token.expired()) {
+                    return;
+                }
+                flush_armed_ = false;
+                if (!ec) {
+                    flush_dirty();
+                }
+            });
     });
+}
+
+void Shard::flush_dirty() {
+    last_flush_ = std::chrono::steady_clock::now();
+    std::vector<WsSession*> batch;
+    batch.swap(dirty_);
+    dirty_set_.clear();
+    for (WsSession* s : batch) {
+        // Sessions are destroyed only from completion handlers, never inside this loop, and a
+        // finished one has left dirty_ (on_session_finished).
+        s->flush();
+    }
 }
 
 void Shard::release(std::shared_ptr<WsSession> s) {
@@ -137,9 +175,12 @@ void Shard::shutdown() {
         stopped_ = true;
         try {
             tick_timer_.cancel();
+            flush_timer_.cancel();
         } catch (const std::exception&) {
             // Cannot fail on a valid timer.
         }
+        dirty_.clear();
+        dirty_set_.clear();
         const std::vector<WsSession*> all(sessions_.begin(), sessions_.end());
         for (WsSession* s : all) {
             s->detach();  // no upward calls from here on; they finish on their own
@@ -183,6 +224,9 @@ void Shard::on_session_closing(WsSession& s) {
 
 void Shard::on_session_finished(WsSession& s) noexcept {
     sessions_.erase(&s);
+    if (dirty_set_.erase(&s) > 0) {
+        dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), &s), dirty_.end());
+    }
     --live_;
     if (sessions_.empty() && tick_armed_) {
         try {

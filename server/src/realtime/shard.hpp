@@ -60,6 +60,12 @@ struct ShardOptions {
     KeepAlive keep_alive;
     std::chrono::steady_clock::duration tick_period{std::chrono::seconds(1)};
     std::chrono::steady_clock::duration handshake_timeout{std::chrono::seconds(10)};
+    /// Paced delivery (`realtime.write_interval`; 0 = off): event frames are queued and the
+    /// shard's sessions are flushed together at most once per interval, so under a high event
+    /// rate each socket gets one gathered write per interval instead of one per event. After a
+    /// quiet interval the next event is written at once (no added delay at low rates). Replies
+    /// and replays (`send`) are never paced.
+    std::chrono::steady_clock::duration write_interval{};
 };
 
 class Shard final : public SessionHost {
@@ -108,6 +114,8 @@ private:
     void to_control(F&& f);
     void arm_tick();
     void on_tick(boost::system::error_code ec);
+    /// Paced delivery: flushes every session with queued event frames (shard thread).
+    void flush_dirty();
 
     boost::asio::io_context& control_;
     ControlSink& sink_;
@@ -117,6 +125,11 @@ private:
     std::thread thread_;
     boost::asio::steady_timer tick_timer_;  ///< on io()
     bool tick_armed_ = false;
+    boost::asio::steady_timer flush_timer_;  ///< on io(): paced delivery's next flush
+    bool flush_armed_ = false;
+    std::chrono::steady_clock::time_point last_flush_{};
+    std::vector<WsSession*> dirty_;             ///< sessions with unflushed event frames
+    std::unordered_set<WsSession*> dirty_set_;  ///< the same, for de-duplication and removal
     bool stopped_ = false;
     std::unordered_set<WsSession*> sessions_;  ///< shard thread: every started session alive
     std::atomic<std::size_t> live_{0};

@@ -148,6 +148,21 @@ void WsSession::send(Frame frame) {
     }
 }
 
+bool WsSession::enqueue(Frame frame) {
+    if (state_ != State::Open) {
+        return false;
+    }
+    queue_.push_back(std::move(frame));
+    ++pushed_;
+    return true;
+}
+
+void WsSession::flush() {
+    if (state_ == State::Open && !writing_ && !queue_.empty()) {
+        write_next();
+    }
+}
+
 void WsSession::write_next() {
     writing_ = true;
     // Everything queued now (bounded) leaves in one gathered write: one sendmsg, not one each.

@@ -80,8 +80,15 @@ public:
     /// Answers the upgrade (101) and starts reading. Call once, right after make_shared.
     void start(Request&& upgrade, Clock::duration handshake_timeout);
 
-    /// Queues a frame (no-op unless open). The queue bound is the caller's check (`queued()`).
+    /// Queues a frame (no-op unless open) and starts writing if idle. The queue bound is the
+    /// caller's check (`queued()`).
     void send(Frame frame);
+    /// Queues a frame (no-op unless open) without starting a write: the host calls `flush()`
+    /// later (paced delivery, `realtime.write_interval`). Returns whether the session is open.
+    bool enqueue(Frame frame);
+    /// Starts writing what is queued unless a write is on the socket already (its completion
+    /// writes the rest).
+    void flush();
     /// Frames queued, including the one being written.
     [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
     /// Frames queued after the last `mark_backlog()`: what the slow-consumer bound applies to.

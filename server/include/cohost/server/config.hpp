@@ -114,6 +114,10 @@ struct Config {
     int realtime_max_connections = 100000;                  ///< `realtime.max_connections`
     /// `realtime.threads`: WebSocket I/O threads for fan-out; 0 = run on the control thread.
     int realtime_threads = 2;
+    /// `realtime.write_interval`: paced delivery — a fan-out thread flushes its sockets at most once
+    /// per interval while events keep coming (one gathered write per socket instead of one per
+    /// event); the first event after a quiet interval is written at once. 0 = write every event.
+    std::chrono::milliseconds realtime_write_interval{50};
 
     // ---- http limits -------------------------------------------------------------------------
     std::size_t http_max_body = 64 * 1024;  ///< `http.max_body_bytes`

@@ -76,6 +76,7 @@ inline void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.http_max_body, b.http_max_body);
     EXPECT_EQ(a.http_max_json_depth, b.http_max_json_depth);
     EXPECT_EQ(a.http_threads, b.http_threads);
+    EXPECT_EQ(a.realtime_write_interval, b.realtime_write_interval);
     EXPECT_EQ(a.metrics_enabled, b.metrics_enabled);
     EXPECT_EQ(a.webhook_urls, b.webhook_urls);
     EXPECT_EQ(a.webhook_timeout, b.webhook_timeout);

@@ -92,6 +92,10 @@ protected:
         if (const char* t = std::getenv("COHOST_TEST_HUB_THREADS")) {
             o.threads = std::atoi(t);
         }
+        // ... and a third time with paced delivery (COHOST_TEST_HUB_WRITE_INTERVAL_MS=20).
+        if (const char* w = std::getenv("COHOST_TEST_HUB_WRITE_INTERVAL_MS")) {
+            o.write_interval = std::chrono::milliseconds(std::atoi(w));
+        }
         return o;
     }
 

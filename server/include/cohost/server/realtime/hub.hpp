@@ -45,6 +45,9 @@ struct HubOptions {
     int max_connections = 100000;
     /// Fan-out threads (0: socket I/O on the control thread; at most 64).
     int threads = 0;
+    /// Paced delivery (`realtime.write_interval`, detail/shard.hpp): 0 = every event written at
+    /// once.
+    std::chrono::milliseconds write_interval{0};
     /// Called before a subscribe reads the store (seq, replay); group commit flushes here so
     /// only durable events leave the process. Optional.
     std::function<void()> before_store_read;
