@@ -110,15 +110,26 @@ net::awaitable<void> write_and_close(beast::tcp_stream& stream, const Response& 
     }
 }
 
+/// Group commit: holds `resp` until what it reports is durable, and turns it into a 500 when that
+/// fails (control thread).
+net::awaitable<void> await_durable(HttpServer::Impl& srv, Response& resp) {
+    // (Not `if (!co_await ...)` with no co_return after it: g++ 12 miscompiles that shape in a
+    // void coroutine — it crashed in tests.)
+    const bool durable = co_await srv.opts.gate->wait();
+    if (!durable) {
+        resp = error_response(rooms::Errc::Internal, "the change could not be saved");
+    }
+    co_return;
+}
+
+[[nodiscard]] bool must_await_durable(const HttpServer::Impl& srv) {
+    return srv.opts.gate != nullptr && srv.opts.gate->pending();
+}
+
 /// The route's answer, once it is durable (control thread).
 net::awaitable<Response> respond(HttpServer::Impl& srv, Request& r) {
     Response resp = srv.router.dispatch(r);
-    if (srv.opts.gate != nullptr && srv.opts.gate->pending()) {
-        // Group commit: the answer leaves only once what it reports is durable.
-        if (!co_await srv.opts.gate->wait()) {
-            resp = error_response(rooms::Errc::Internal, "the change could not be saved");
-        }
-    }
+    if (must_await_durable(srv)) co_await await_durable(srv, resp);
     co_return resp;
 }
 
@@ -152,14 +163,11 @@ void control_side(const std::shared_ptr<HttpServer::Impl>& srv, const std::share
                   const net::any_io_executor& back) {
     h->req.raw = &h->raw;
     h->resp = srv->router.dispatch(h->req);
-    if (srv->opts.gate != nullptr && srv->opts.gate->pending()) {
-        // Group commit: the answer leaves only once what it reports is durable.
+    if (must_await_durable(*srv)) {
         net::co_spawn(
             srv->ioc,
             [srv, h, back]() -> net::awaitable<void> {
-                if (!co_await srv->opts.gate->wait()) {
-                    h->resp = error_response(rooms::Errc::Internal, "the change could not be saved");
-                }
+                co_await await_durable(*srv, h->resp);
                 answer(*srv, h, back);
             },
             net::detached);

@@ -113,7 +113,7 @@ void Shard::deliver(std::vector<Delivery> batch) {
                 }
                 if (opts_.write_interval.count() <= 0) {
                     s->send(d.frame);
-                } else if (s->enqueue(d.frame) && dirty_set_.insert(s).second) {
+                } else if (s->enqueue(d.frame) && s->mark_for_flush()) {
                     dirty_.push_back(s);
                 }
             }
@@ -145,7 +145,6 @@ void Shard::flush_dirty() {
     last_flush_ = std::chrono::steady_clock::now();
     std::vector<WsSession*> batch;
     batch.swap(dirty_);
-    dirty_set_.clear();
     for (WsSession* s : batch) {
         // Sessions are destroyed only from completion handlers, never inside this loop, and a
         // finished one has left dirty_ (on_session_finished).
@@ -180,7 +179,6 @@ void Shard::shutdown() {
             // Cannot fail on a valid timer.
         }
         dirty_.clear();
-        dirty_set_.clear();
         const std::vector<WsSession*> all(sessions_.begin(), sessions_.end());
         for (WsSession* s : all) {
             s->detach();  // no upward calls from here on; they finish on their own
@@ -224,7 +222,7 @@ void Shard::on_session_closing(WsSession& s) {
 
 void Shard::on_session_finished(WsSession& s) noexcept {
     sessions_.erase(&s);
-    if (dirty_set_.erase(&s) > 0) {
+    if (s.marked_for_flush()) {
         dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), &s), dirty_.end());
     }
     --live_;

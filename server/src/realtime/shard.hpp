@@ -128,8 +128,7 @@ private:
     boost::asio::steady_timer flush_timer_;  ///< on io(): paced delivery's next flush
     bool flush_armed_ = false;
     std::chrono::steady_clock::time_point last_flush_{};
-    std::vector<WsSession*> dirty_;             ///< sessions with unflushed event frames
-    std::unordered_set<WsSession*> dirty_set_;  ///< the same, for de-duplication and removal
+    std::vector<WsSession*> dirty_;  ///< sessions marked for flush (WsSession::mark_for_flush)
     bool stopped_ = false;
     std::unordered_set<WsSession*> sessions_;  ///< shard thread: every started session alive
     std::atomic<std::size_t> live_{0};

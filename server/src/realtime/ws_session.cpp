@@ -158,6 +158,7 @@ bool WsSession::enqueue(Frame frame) {
 }
 
 void WsSession::flush() {
+    flush_marked_ = false;
     if (state_ == State::Open && !writing_ && !queue_.empty()) {
         write_next();
     }

@@ -28,6 +28,7 @@
 #include <deque>
 #include <memory>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cohost/server/rooms/domain.hpp"
@@ -87,8 +88,11 @@ public:
     /// later (paced delivery, `realtime.write_interval`). Returns whether the session is open.
     bool enqueue(Frame frame);
     /// Starts writing what is queued unless a write is on the socket already (its completion
-    /// writes the rest).
+    /// writes the rest); clears the flush mark.
     void flush();
+    /// Marks the session as waiting for the host's next `flush()`; false if it already was.
+    bool mark_for_flush() noexcept { return !std::exchange(flush_marked_, true); }
+    [[nodiscard]] bool marked_for_flush() const noexcept { return flush_marked_; }
     /// Frames queued, including the one being written.
     [[nodiscard]] std::size_t queued() const noexcept { return queue_.size(); }
     /// Frames queued after the last `mark_backlog()`: what the slow-consumer bound applies to.
@@ -163,6 +167,7 @@ private:
     bool pinging_ = false;
     bool read_paused_ = false;  ///< queue full or held: the next read waits
     bool held_ = false;         ///< see hold_reads()
+    bool flush_marked_ = false; ///< see mark_for_flush()
 };
 
 }  // namespace cohost::server::realtime::detail
