@@ -232,7 +232,12 @@ void Hub::Impl::handle_subscribe(WsSession& s, const std::string& topic,
         send_error(s, rooms::Errc::Internal, "could not subscribe, try again", topic);
         return;
     }
-    const bool added = topics.add(s, topic, seq);
+    const auto reg = sessions.find(&s);
+    if (reg == sessions.end()) {
+        return;  // closed while the replay was read: nothing to subscribe
+    }
+    const bool added =
+        topics.add(s, static_cast<std::uint32_t>(reg->second.shard_index), topic, seq);
     // The replay may exceed queue_limit on its own (retention allows 1,000 events); the bound
     // applies to live events queued after it. Requests stop being read while the queue is full
     // (ws_session.cpp), so one client cannot stack up replays. The frames reach the shard before
@@ -338,20 +343,25 @@ void Hub::publish(const std::vector<store::StoredEvent>& events) {
         if (slot == nullptr) {
             continue;  // nobody listening: not even rendered
         }
-        Frame frame;
+        // One copy of the frame per shard: a shard thread's queue and write completions touch
+        // only its own copy's reference count, so two shards never bounce one cache line.
+        std::string rendered;
+        std::vector<Frame> frames(im.shards.size());
         for (detail::Subscriber& sub : slot->subscribers) {
             if (e.seq <= sub.seq) {
                 continue;  // already given by the subscribe replay
             }
             sub.seq = e.seq;
-            auto it = im.sessions.find(sub.session);
-            if (it == im.sessions.end()) {
-                continue;
-            }
+            // Every subscriber is a registered session: on_session_closed removes a session's
+            // subscriptions before it unregisters it.
+            Frame& frame = frames[sub.shard];
             if (!frame) {
-                frame = make_frame(render_event_frame(e));
+                if (rendered.empty()) {
+                    rendered = render_event_frame(e);
+                }
+                frame = make_frame(std::string(rendered));
             }
-            auto& batch = batches[it->second.shard_index];
+            auto& batch = batches[sub.shard];
             if (batch.empty() || batch.back().frame != frame) {
                 batch.push_back(detail::Delivery{frame, {}});
                 batch.back().sessions.reserve(slot->subscribers.size() / im.shards.size() + 1);

@@ -6,7 +6,8 @@
 
 namespace cohost::server::realtime::detail {
 
-bool TopicIndex::add(WsSession& s, const std::string& topic, std::int64_t seq) {
+bool TopicIndex::add(WsSession& s, std::uint32_t shard, const std::string& topic,
+                     std::int64_t seq) {
     auto it = topics_.find(topic);
     if (it == topics_.end()) {
         auto slot = std::make_unique<TopicSlot>();
@@ -25,7 +26,7 @@ bool TopicIndex::add(WsSession& s, const std::string& topic, std::int64_t seq) {
         }
         return false;
     }
-    slot.subscribers.push_back(Subscriber{&s, seq});
+    slot.subscribers.push_back(Subscriber{&s, seq, shard});
     mine.push_back(&slot);
     return true;
 }

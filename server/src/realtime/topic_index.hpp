@@ -20,6 +20,9 @@ class WsSession;
 struct Subscriber {
     WsSession* session = nullptr;
     std::int64_t seq = 0;
+    /// The session's fan-out shard (Hub's shard index), kept here so that publishing walks one
+    /// contiguous vector and never looks the session up.
+    std::uint32_t shard = 0;
 };
 
 /// A topic with at least one subscriber. Heap-allocated so its address (held by sessions) and its
@@ -35,9 +38,10 @@ public:
     TopicIndex(const TopicIndex&) = delete;
     TopicIndex& operator=(const TopicIndex&) = delete;
 
-    /// Subscribes `s` to `topic` with watermark `seq`. Returns true when the subscription is new;
-    /// an existing one keeps its place and raises its watermark to `seq` if higher.
-    bool add(WsSession& s, const std::string& topic, std::int64_t seq);
+    /// Subscribes `s` (served by fan-out shard `shard`) to `topic` with watermark `seq`. Returns
+    /// true when the subscription is new; an existing one keeps its place and raises its
+    /// watermark to `seq` if higher.
+    bool add(WsSession& s, std::uint32_t shard, const std::string& topic, std::int64_t seq);
     /// Removes one subscription. Returns false if `s` was not subscribed.
     bool remove(WsSession& s, std::string_view topic);
     /// Removes every subscription of `s`; returns the topic names (for listener callbacks).
