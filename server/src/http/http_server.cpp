@@ -1,7 +1,5 @@
 #include "cohost/server/http/http_server.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <mutex>
@@ -23,6 +21,7 @@
 
 #include "cohost/core/log.hpp"
 #include "cohost/server/realtime/hub.hpp"
+#include "../realtime/rehome_socket.hpp"
 #include "response_bytes.hpp"
 
 namespace cohost::server::http {
@@ -267,23 +266,14 @@ net::awaitable<void> run_session(std::shared_ptr<HttpServer::Impl> srv, tcp::soc
                 co_return;
             }
             // Upgrades run on the control thread: move the connection there (nothing is pending
-            // on it now) together with the request, and let this session end.
-            beast::error_code mec;
-            tcp::socket from = stream.release_socket();
-            const auto protocol = from.local_endpoint(mec).protocol();
-            const int fd = mec ? -1 : from.release(mec);
-            if (mec || fd < 0) {
-                co_return;  // the peer went away
+            // on it now) together with the request, and let this session end. The socket is
+            // registered with the control io_context here and used only once the post runs there.
+            auto moved = realtime::detail::rehome_socket(std::move(stream), srv->ioc);
+            if (!moved) {
+                co_return;  // the peer went away (or the control loop refused it): fd closed
             }
-            net::post(srv->ioc, [srv, protocol, fd, req = std::move(req),
+            net::post(srv->ioc, [srv, to = std::move(*moved), req = std::move(req),
                                  r = std::move(r)]() mutable {
-                tcp::socket to(srv->ioc);
-                beast::error_code aec;
-                to.assign(protocol, fd, aec);
-                if (aec) {
-                    ::close(fd);
-                    return;
-                }
                 net::co_spawn(srv->ioc,
                               handle_upgrade(srv, beast::tcp_stream(std::move(to)), std::move(req),
                                              std::move(r)),

@@ -7,8 +7,6 @@
 // the replay frames of a subscribe always precede the live events published after it.
 #include "cohost/server/realtime/hub.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/beast/http/write.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,6 +17,7 @@
 
 #include "cohost/core/log.hpp"
 #include "frames.hpp"
+#include "rehome_socket.hpp"
 #include "shard.hpp"
 #include "topic_index.hpp"
 #include "ws_session.hpp"
@@ -308,22 +307,17 @@ void Hub::accept(beast::tcp_stream stream, http::request<http::string_body> upgr
                                               im.opts.max_frame_bytes, im.opts.queue_limit);
     } else {
         // Move the connection to the shard's io_context (no operation is pending on it here).
-        beast::error_code ec;
-        net::ip::tcp::socket from = stream.release_socket();
-        const auto protocol = from.local_endpoint(ec).protocol();
-        const int fd = ec ? -1 : from.release(ec);
-        if (ec || fd < 0) {
-            im.log->debug("ws upgrade dropped: {}", ec.message());
-            return;  // the peer went away; `from` closes what is left
+        auto moved = detail::rehome_socket(std::move(stream), shard.io());
+        if (!moved) {
+            if (moved.error().step == detail::RehomeStep::Release) {
+                im.log->debug("ws upgrade dropped: {}", moved.error().ec.message());
+            } else {
+                im.log->warn("ws upgrade dropped: cannot move the socket: {}",
+                             moved.error().ec.message());
+            }
+            return;  // the descriptor is closed
         }
-        net::ip::tcp::socket to(shard.io());
-        to.assign(protocol, fd, ec);
-        if (ec) {
-            ::close(fd);
-            im.log->warn("ws upgrade dropped: cannot move the socket: {}", ec.message());
-            return;
-        }
-        session = std::make_shared<WsSession>(shard, beast::tcp_stream(std::move(to)),
+        session = std::make_shared<WsSession>(shard, beast::tcp_stream(std::move(*moved)),
                                               std::move(actor), im.opts.max_frame_bytes,
                                               im.opts.queue_limit);
     }
