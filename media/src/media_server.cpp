@@ -250,6 +250,8 @@ MediaStats MediaServer::stats() const {
         total.nack_resent += s.nack_resent;
         total.keyframe_requests += s.keyframe_requests;
         total.dropped_test += s.dropped_test;
+        total.send_failed += s.send_failed;
+        total.send_calls += s.send_calls;
         total.srtp_errors += s.srtp_errors;
         total.data_in += s.data_in;
         total.data_out += s.data_out;

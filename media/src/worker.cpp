@@ -247,6 +247,17 @@ void Worker::send_raw(Peer& peer, std::span<const std::byte> data) {
     if (!peer.endpoint) return;
     boost::system::error_code ec;
     socket_.send_to(asio::buffer(data.data(), data.size()), *peer.endpoint, 0, ec);
+    ++stats_.send_calls;
+    if (ec) ++stats_.send_failed;
+}
+
+void Worker::flush_batch() {
+    if (batch_.empty()) return;
+    const std::uint64_t failed = batch_.failed();
+    const std::uint64_t calls = batch_.calls();
+    batch_.flush(socket_.native_handle());
+    stats_.send_failed += batch_.failed() - failed;
+    stats_.send_calls += batch_.calls() - calls;
 }
 
 void Worker::send_rtp(Peer& peer, std::span<std::byte> buf, std::size_t len) {

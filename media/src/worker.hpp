@@ -36,6 +36,7 @@
 #include "cohost/wire/rtp.hpp"
 #include "capture.hpp"
 #include "negotiate.hpp"
+#include "send_batch.hpp"
 #include "worker_data.hpp"
 #include "worker_offer.hpp"
 
@@ -308,7 +309,10 @@ private:
     // worker_rtp.cpp: media in and out, RTCP
     void on_rtp(Peer& peer, std::span<std::byte> data);
     void on_rtcp(Peer& peer, std::span<std::byte> data);
+    /// Sends `packet` to every subscriber of `track` that takes `layer`: the protected copies are
+    /// queued in batch_ and leave in sendmmsg calls of up to SendBatch::kSlots datagrams.
     void forward(PublishedTrack& track, int layer, const wire::rtp::PacketView& packet);
+    void flush_batch();
     void send_down(DownTrack& down, const wire::rtp::PacketView& packet, std::uint16_t seq,
                    std::uint32_t ts, const ForwardResult* vp8, bool resend);
     void answer_nack(DownTrack& down, std::uint16_t out_seq);
@@ -344,6 +348,9 @@ private:
     /// rx_time.hpp): the arrival time transport-cc feedback reports.
     std::uint64_t rx_arrival_us_ = 0;
     std::array<std::byte, kPacketBuffer> tx_{};
+    /// The fan-out's queued datagrams (forward() fills and flushes it; empty outside forward()).
+    SendBatch batch_;
+    bool batching_ = false;
     MediaStats stats_;
 };
 

@@ -125,6 +125,7 @@ void Worker::on_rtp(Peer& peer, std::span<std::byte> data) {
 
 void Worker::forward(PublishedTrack& track, int layer, const rtp::PacketView& packet) {
     const std::uint64_t now = now_us();
+    batching_ = true;
     for (DownTrack* down : track.downs) {
         if (!down->peer->connected() || !down->forwarder) continue;
         const ForwardResult r = down->forwarder->on_packet(layer, packet, now);
@@ -133,15 +134,19 @@ void Worker::forward(PublishedTrack& track, int layer, const rtp::PacketView& pa
             request_keyframe(track, down->forwarder->target_layer());
         }
     }
+    batching_ = false;
+    flush_batch();
 }
 
 void Worker::send_down(DownTrack& down, const rtp::PacketView& packet, std::uint16_t seq,
                        std::uint32_t ts, const ForwardResult* r, bool resend) {
+    // Inside forward() the copy is written straight into the send batch; NACK answers go at once.
+    const bool batched = batching_ && !resend && down.peer->endpoint.has_value();
+    const std::span<std::byte> out = batched ? batch_.next() : std::span<std::byte>(tx_);
     const EgressParams params{down.spec.ssrc, down.spec.codec.payload_type, &down.ext_map,
                               down.abs_send_time_id, down.spec.codec.codec};
-    const std::size_t len =
-        write_egress(packet, seq, ts, r, params, now_us(),
-                     std::span<std::byte>(tx_.data(), tx_.size() - SrtpSession::kMaxTrailer));
+    const std::size_t len = write_egress(packet, seq, ts, r, params, now_us(),
+                                         out.first(out.size() - SrtpSession::kMaxTrailer));
     if (len == 0) return;
     if (!resend) {
         down.packets += 1;
@@ -156,7 +161,17 @@ void Worker::send_down(DownTrack& down, const rtp::PacketView& packet, std::uint
     } else {
         ++stats_.nack_resent;
     }
-    send_rtp(*down.peer, std::span<std::byte>(tx_.data(), tx_.size()), len);
+    if (!batched) {
+        send_rtp(*down.peer, out, len);
+        return;
+    }
+    const auto n = down.peer->srtp->protect_rtp(out, len);
+    if (!n) {
+        ++stats_.srtp_errors;
+        return;
+    }
+    ++stats_.rtp_out;
+    if (batch_.commit(*n, *down.peer->endpoint)) flush_batch();
 }
 
 void Worker::answer_nack(DownTrack& down, std::uint16_t out_seq) {

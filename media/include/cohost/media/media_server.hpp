@@ -126,6 +126,8 @@ struct MediaStats {
     std::uint64_t keyframe_requests = 0;
     std::uint64_t dropped_test = 0;
     std::uint64_t srtp_errors = 0;
+    std::uint64_t send_failed = 0;  ///< datagrams the kernel refused (send buffer full, unreachable)
+    std::uint64_t send_calls = 0;   ///< send system calls for forwarded media (one per batch)
     // data channels (LiveKit DataPackets)
     std::uint64_t data_in = 0;         ///< messages received on data channels
     std::uint64_t data_out = 0;        ///< DataPackets sent to participants
