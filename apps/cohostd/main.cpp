@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
             mc.bind_ip = cfg.media_bind_ip;
             mc.udp_port = cfg.udp_port;
             mc.workers = cfg.media_workers;
+            mc.max_queue_delay = cfg.media_max_queue_delay;
             mc.test_drop_video_percent = cfg.media_test_drop_video_percent;
             mc.test_capture_dir = cfg.media_test_capture_dir;
             media = std::make_unique<cohost::media::MediaServer>(mc);

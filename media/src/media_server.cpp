@@ -252,6 +252,7 @@ MediaStats MediaServer::stats() const {
         total.dropped_test += s.dropped_test;
         total.send_failed += s.send_failed;
         total.send_calls += s.send_calls;
+        total.rtp_stale += s.rtp_stale;
         total.srtp_errors += s.srtp_errors;
         total.data_in += s.data_in;
         total.data_out += s.data_out;

@@ -30,4 +30,12 @@ inline constexpr std::uint64_t kMaxSocketWaitUs = 2'000'000;
     return now_steady_us - waited_us;
 }
 
+/// Whether a datagram that `arrival_us` places at that steady time, read at `now_steady_us`,
+/// waited in the socket buffer longer than `limit_us` (0 = no limit). A datagram without a
+/// believable kernel stamp never counts as late (its arrival is its read time).
+[[nodiscard]] constexpr bool waited_too_long(std::uint64_t now_steady_us, std::uint64_t arrival,
+                                             std::uint64_t limit_us) noexcept {
+    return limit_us != 0 && arrival < now_steady_us && now_steady_us - arrival > limit_us;
+}
+
 }  // namespace cohost::media::detail

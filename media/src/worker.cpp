@@ -46,7 +46,9 @@ Worker::Worker(unsigned index, const MediaConfig& cfg, std::shared_ptr<const Dtl
                ConnectedFn connected)
     : index_(index), cfg_(cfg), cert_(std::move(cert)), connected_(std::move(connected)),
       socket_(ioc_), tick_(ioc_),
-      rng_(std::random_device{}()), capture_(cfg.test_capture_dir) {}
+      rng_(std::random_device{}()), capture_(cfg.test_capture_dir),
+      max_queue_us_(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(cfg.max_queue_delay).count())) {}
 
 Worker::~Worker() { stop(); }
 
@@ -145,11 +147,17 @@ void Worker::drain_socket() {
         }
         timespec real{};
         ::clock_gettime(CLOCK_REALTIME, &real);
-        rx_arrival_us_ = arrival_us(now_us(),
-                                    static_cast<std::int64_t>(real.tv_sec) * 1'000'000'000 +
-                                        real.tv_nsec,
-                                    stamp_ns);
+        const std::uint64_t now = now_us();
+        rx_arrival_us_ = arrival_us(
+            now, static_cast<std::int64_t>(real.tv_sec) * 1'000'000'000 + real.tv_nsec, stamp_ns);
         const auto n = static_cast<std::size_t>(got);
+        // Overloaded: media that already waited too long is dropped unread (MediaConfig::
+        // max_queue_delay), so the worker catches up instead of staying seconds behind.
+        if (waited_too_long(now, rx_arrival_us_, max_queue_us_) &&
+            wire::classify(std::span<const std::byte>(rx_.data(), n)) == wire::PacketKind::Rtp) {
+            ++stats_.rtp_stale;
+            continue;
+        }
 #else
         boost::system::error_code ec;
         const std::size_t n = socket_.receive_from(asio::buffer(rx_.data(), kMaxDatagram), from, 0, ec);

@@ -347,6 +347,8 @@ private:
     /// When the datagram in rx_ reached the socket (steady µs; the kernel's stamp, see
     /// rx_time.hpp): the arrival time transport-cc feedback reports.
     std::uint64_t rx_arrival_us_ = 0;
+    /// MediaConfig::max_queue_delay in µs (0 = never drop).
+    std::uint64_t max_queue_us_ = 0;
     std::array<std::byte, kPacketBuffer> tx_{};
     /// The fan-out's queued datagrams (forward() fills and flushes it; empty outside forward()).
     SendBatch batch_;

@@ -81,6 +81,12 @@ constexpr std::array kKeys{
         [](Config& c, const Value& v) { c.media_bind_ip = as_ip_literal(v, true); }},
     Key{"media.workers",
         [](Config& c, const Value& v) { c.media_workers = unsigned(as_int(v, 0, 64)); }},
+    Key{"media.max_queue_delay",
+        [](Config& c, const Value& v) {
+            const bool off =
+                !v.null && (v.text == "0" || core::parse_duration(v.text) == core::Duration{0});
+            c.media_max_queue_delay = off ? std::chrono::milliseconds(0) : as_duration(v);
+        }},
     Key{"media.test_hooks", [](Config& c, const Value& v) { c.media_test_hooks = as_bool(v); }},
     Key{"media.test_capture_dir",
         [](Config& c, const Value& v) { c.media_test_capture_dir = as_string(v); }},
@@ -557,6 +563,7 @@ std::string Config::dump_redacted() const {
     kv("public_ip", media_public_ip);
     kv("bind_ip", media_bind_ip);
     kv("workers", media_workers);
+    kv("max_queue_delay", format_duration(media_max_queue_delay));
     kv("test_hooks", media_test_hooks);
     kv("test_drop_video_percent", media_test_drop_video_percent);
     kv("test_capture_dir", media_test_capture_dir);

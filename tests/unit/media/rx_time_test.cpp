@@ -42,5 +42,21 @@ TEST(RxTime, AnUnusableStampFallsBackToTheReadTime) {
         << "never before the steady clock's epoch";
 }
 
+TEST(RxTime, OnlyADatagramThatReallyWaitedPastTheLimitIsLate) {
+    constexpr std::uint64_t kLimit = 500'000;  // 500 ms
+    const auto late = [&](std::int64_t waited_ns, std::uint64_t limit) {
+        return waited_too_long(kSteady, arrival_us(kSteady, kReal, kReal - waited_ns), limit);
+    };
+    EXPECT_FALSE(late(1'000'000, kLimit)) << "1 ms in the buffer";
+    EXPECT_FALSE(late(500'000'000, kLimit)) << "exactly the limit is not late";
+    EXPECT_TRUE(late(500'001'000, kLimit));
+    EXPECT_TRUE(late(1'900'000'000, kLimit)) << "a long backlog";
+    EXPECT_FALSE(late(1'900'000'000, 0)) << "limit 0: never dropped";
+    EXPECT_FALSE(late(3'000'000'000, kLimit)) << "an unbelievable stamp is not a backlog";
+    EXPECT_FALSE(waited_too_long(kSteady, arrival_us(kSteady, kReal, 0), 1))
+        << "no kernel stamp: read time, never late";
+    EXPECT_FALSE(waited_too_long(kSteady, kSteady + 10, 1)) << "arrival after the read";
+}
+
 }  // namespace
 }  // namespace cohost::media::detail

@@ -34,6 +34,12 @@ struct MediaConfig {
     /// A session with no STUN binding request for this long is dropped (RFC 7675 consent
     /// freshness; browsers check every ~5 s). Also bounds a session that never connects.
     std::chrono::milliseconds consent_timeout{30'000};
+    /// A publisher's RTP packet that waited longer than this in the worker's socket buffer (the
+    /// kernel's receive stamp against the time it is read) is dropped unread: an overloaded
+    /// worker stays live, at the cost of loss that NACK, PLI and the publisher's congestion
+    /// control then answer, instead of delivering everything seconds late. STUN, DTLS and
+    /// RTCP are never dropped. 0 = never.
+    std::chrono::milliseconds max_queue_delay{500};
 };
 
 /// Publish: WHIP (receive only). Subscribe: WHEP (send only; bound to the room's tracks
@@ -128,6 +134,7 @@ struct MediaStats {
     std::uint64_t srtp_errors = 0;
     std::uint64_t send_failed = 0;  ///< datagrams the kernel refused (send buffer full, unreachable)
     std::uint64_t send_calls = 0;   ///< send system calls for forwarded media (one per batch)
+    std::uint64_t rtp_stale = 0;    ///< publishers' RTP dropped after max_queue_delay in the socket
     // data channels (LiveKit DataPackets)
     std::uint64_t data_in = 0;         ///< messages received on data channels
     std::uint64_t data_out = 0;        ///< DataPackets sent to participants

@@ -58,6 +58,10 @@ struct Config {
     std::string media_bind_ip;
     /// `media.workers`: media worker threads, one UDP port each; 0 = cores - 1 (at least 1).
     unsigned media_workers = 0;
+    /// `media.max_queue_delay`: a publisher's RTP packet that waited longer than this in a
+    /// worker's socket buffer is dropped unread (an overloaded worker stays live instead of
+    /// falling seconds behind); 0 = never dropped.
+    std::chrono::milliseconds media_max_queue_delay{500};
     /// `media.test_hooks`: enables `POST /v1/media/test/bandwidth` (browser tests only).
     bool media_test_hooks = false;
     /// `media.test_drop_video_percent`: drop this share of first sends of outgoing video RTP

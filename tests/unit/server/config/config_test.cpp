@@ -51,10 +51,10 @@ TEST(ConfigSample, ListsExactlyTheKeysOfTheDump) {
     const auto dumped = leaf_keys(YAML::Load(Config{}.dump_redacted()));
     EXPECT_EQ(sample, dumped);
     // the core keys, metrics.enabled, webhooks.* (5), media.mode + livekit.* (7) and
-    // store.group_commit* (2), engagement.* (7), the embedded SFU's media.* (6), http.ui_dir,
-    // auth.token_cache_size, http.threads, realtime.write_interval: the equality above is the real check, this catches a
-    // silent drop
-    EXPECT_EQ(sample.size(), 61u);
+    // store.group_commit* (2), engagement.* (7), the embedded SFU's media.* (7), http.ui_dir,
+    // auth.token_cache_size, http.threads, realtime.write_interval: the equality above is the
+    // real check, this catches a silent drop
+    EXPECT_EQ(sample.size(), 62u);
 }
 
 TEST(ConfigSample, EveryKeyHasAnEnvironmentVariable) {
