@@ -226,6 +226,9 @@ DtlsTransport::DtlsTransport(std::shared_ptr<const DtlsCertificate> cert, DtlsRo
         ERR_clear_error();
         throw std::invalid_argument("DtlsTransport: MTU below 256 or bad SRTP profile list");
     }
+    // A record never exceeds the MTU (handshake messages are fragmented to it, SCTP packets fit
+    // in it), so the write buffer needs no room for a 16 KiB record: ~16 KiB less per session.
+    SSL_set_max_send_fragment(ssl_, static_cast<long>(std::max<std::size_t>(options_.mtu, 512)));
     if (role_ == DtlsRole::Client) {
         SSL_set_connect_state(ssl_);
     } else {
