@@ -259,14 +259,7 @@ void Worker::send_raw(Peer& peer, std::span<const std::byte> data) {
     if (ec) ++stats_.send_failed;
 }
 
-void Worker::flush_batch() {
-    if (batch_.empty()) return;
-    const std::uint64_t failed = batch_.failed();
-    const std::uint64_t calls = batch_.calls();
-    batch_.flush(socket_.native_handle());
-    stats_.send_failed += batch_.failed() - failed;
-    stats_.send_calls += batch_.calls() - calls;
-}
+void Worker::flush_batch() { batch_.flush(socket_.native_handle()); }
 
 void Worker::send_rtp(Peer& peer, std::span<std::byte> buf, std::size_t len) {
     if (!peer.connected()) return;
@@ -339,6 +332,8 @@ void Worker::on_tick() {
 
 MediaStats Worker::stats() const {
     MediaStats s = stats_;
+    s.send_failed += batch_.failed();
+    s.send_calls += batch_.calls();
     s.sessions = peers_.size();
     s.rooms = rooms_.size();
     return s;

@@ -351,8 +351,8 @@ private:
     std::uint64_t max_queue_us_ = 0;
     std::array<std::byte, kPacketBuffer> tx_{};
     /// The fan-out's queued datagrams (forward() fills and flushes it; empty outside forward()).
+    /// Its refused datagrams and calls count in stats() beside stats_'s single sends.
     SendBatch batch_;
-    bool batching_ = false;
     MediaStats stats_;
 };
 

@@ -125,7 +125,6 @@ void Worker::on_rtp(Peer& peer, std::span<std::byte> data) {
 
 void Worker::forward(PublishedTrack& track, int layer, const rtp::PacketView& packet) {
     const std::uint64_t now = now_us();
-    batching_ = true;
     for (DownTrack* down : track.downs) {
         if (!down->peer->connected() || !down->forwarder) continue;
         const ForwardResult r = down->forwarder->on_packet(layer, packet, now);
@@ -134,14 +133,14 @@ void Worker::forward(PublishedTrack& track, int layer, const rtp::PacketView& pa
             request_keyframe(track, down->forwarder->target_layer());
         }
     }
-    batching_ = false;
     flush_batch();
 }
 
 void Worker::send_down(DownTrack& down, const rtp::PacketView& packet, std::uint16_t seq,
                        std::uint32_t ts, const ForwardResult* r, bool resend) {
-    // Inside forward() the copy is written straight into the send batch; NACK answers go at once.
-    const bool batched = batching_ && !resend && down.peer->endpoint.has_value();
+    // A forwarded copy (only forward() sends those, and it flushes the batch when done) is
+    // written straight into the send batch; NACK answers go at once.
+    const bool batched = !resend && down.peer->endpoint.has_value();
     const std::span<std::byte> out = batched ? batch_.next() : std::span<std::byte>(tx_);
     const EgressParams params{down.spec.ssrc, down.spec.codec.payload_type, &down.ext_map,
                               down.abs_send_time_id, down.spec.codec.codec};

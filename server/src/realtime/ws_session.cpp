@@ -138,12 +138,7 @@ void WsSession::release_reads() {
 }
 
 void WsSession::send(Frame frame) {
-    if (state_ != State::Open) {
-        return;
-    }
-    queue_.push_back(std::move(frame));
-    ++pushed_;
-    if (!writing_) {
+    if (enqueue(std::move(frame)) && !writing_) {
         write_next();
     }
 }
